@@ -1,0 +1,35 @@
+//! Generates the Nx1 client from the vendored `openapi.yaml` into `OUT_DIR/client.rs`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const SPEC: &str = "openapi.yaml";
+
+fn main() -> ExitCode {
+    println!("cargo:rerun-if-changed={SPEC}");
+    println!("cargo:rerun-if-changed=build.rs");
+    match generate() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn generate() -> Result<(), String> {
+    let doc = nx1_codegen::load_file(Path::new(SPEC)).map_err(|err| err.to_string())?;
+    let prepared = nx1_codegen::prepare(doc).map_err(|err| err.to_string())?;
+    for note in &prepared.notes {
+        println!("cargo:warning={SPEC}#{}: {}", note.pointer, note.message);
+    }
+    let config = nx1_codegen::ClientConfig {
+        inner_type: Some("crate::Credentials".to_owned()),
+        hooks_expected: true,
+    };
+    let code = nx1_codegen::generate_client(&prepared, &config).map_err(|err| err.to_string())?;
+    let out_dir = std::env::var_os("OUT_DIR").ok_or("OUT_DIR is not set; run through cargo")?;
+    let target = PathBuf::from(out_dir).join("client.rs");
+    std::fs::write(&target, code)
+        .map_err(|err| format!("cannot write {}: {err}", target.display()))
+}

@@ -1,0 +1,661 @@
+//! Reshapes each operation of a normalised (3.0) document into what progenitor can express,
+//! and sets aside the operations it cannot (multipart uploads, raw bodies of other media
+//! types) for our own method generator.
+//!
+//! progenitor asserts that an operation has at most one kind of success response and one
+//! kind of error response, reads only `application/json`, form-urlencoded, octet-stream and
+//! plain-text bodies, only `simple` path and header and `form` query parameters, and panics
+//! on path parameters missing from the template. Every rule below exists because one of
+//! those limits met a real spec.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value, json};
+
+use crate::custom::{Body, CustomOperation, TypeMapper, describe, multipart_body};
+use crate::error::{SpecError, child};
+use crate::normalize::{HTTP_METHODS, Note};
+use crate::tidy::{operation_pointer, sanitize_pascal};
+
+/// What an operation's request body is, as far as code generation is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyKind {
+    Json,
+    FormUrlencoded,
+    Multipart,
+    OctetStream,
+    Text(String),
+    /// Any other media type, sent as raw bytes with its own `Content-Type`.
+    Raw(String),
+}
+
+#[derive(Debug, Default)]
+pub struct Adapted {
+    pub notes: Vec<Note>,
+    /// Operations removed from the document, for our own generator.
+    pub set_aside: Vec<CustomOperation>,
+}
+
+/// Adapts every operation of `root` in place. Operations set aside are removed from `root`.
+pub fn adapt(origin: &str, root: &mut Value) -> Result<Adapted, SpecError> {
+    let mut adapted = Adapted::default();
+    let components = root.get("components").cloned().unwrap_or_else(|| json!({}));
+    let mut hoisted: Map<String, Value> = Map::new();
+    let existing_schemas: BTreeSet<String> = components
+        .get("schemas")
+        .and_then(Value::as_object)
+        .map(|schemas| schemas.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut context = Context {
+        origin,
+        components: &components,
+        notes: &mut adapted.notes,
+        hoisted: &mut hoisted,
+        taken: existing_schemas,
+    };
+
+    let Some(Value::Object(paths)) = root.get_mut("paths") else {
+        return Ok(adapted);
+    };
+    for (path, item) in paths.iter_mut() {
+        let Value::Object(item) = item else { continue };
+        let shared = match item.remove("parameters") {
+            Some(Value::Array(shared)) => shared,
+            _ => Vec::new(),
+        };
+        for method in HTTP_METHODS {
+            let Some(Value::Object(operation)) = item.get_mut(method) else {
+                continue;
+            };
+            let pointer = operation_pointer(path, method);
+            context.parameters(operation, &shared, path, &pointer)?;
+            let body = context.request_body(operation, &pointer)?;
+            context.responses(operation, &pointer)?;
+            if let Some((kind, media_type)) = body
+                && matches!(kind, BodyKind::Multipart | BodyKind::Raw(_))
+            {
+                let custom = context.describe_custom(path, method, operation, &kind, &media_type)?;
+                adapted.set_aside.push(custom);
+                item.remove(method);
+            }
+        }
+    }
+    paths.retain(|_, item| {
+        item.as_object()
+            .is_none_or(|item| HTTP_METHODS.iter().any(|method| item.contains_key(*method)))
+    });
+
+    if !hoisted.is_empty() {
+        let root_map = root.as_object_mut().ok_or_else(|| {
+            SpecError::at_pointer(origin, "", "the document is not a mapping")
+        })?;
+        let components = root_map
+            .entry("components")
+            .or_insert_with(|| json!({}));
+        if let Value::Object(components) = components {
+            let schemas = components.entry("schemas").or_insert_with(|| json!({}));
+            if let Value::Object(schemas) = schemas {
+                schemas.extend(hoisted);
+            }
+        }
+    }
+    Ok(adapted)
+}
+
+struct Context<'a> {
+    origin: &'a str,
+    components: &'a Value,
+    notes: &'a mut Vec<Note>,
+    /// Schemas added to `components.schemas` (response unions).
+    hoisted: &'a mut Map<String, Value>,
+    taken: BTreeSet<String>,
+}
+
+impl Context<'_> {
+    fn note(&mut self, pointer: &str, message: impl Into<String>) {
+        self.notes.push(Note {
+            pointer: pointer.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    /// Follows `$ref`s into `components`, so that the operation can be edited in place.
+    fn resolve(&self, value: &Value, pointer: &str) -> Result<Value, SpecError> {
+        let mut current = value.clone();
+        for _ in 0..32 {
+            let Some(Value::String(reference)) = current.get("$ref") else {
+                return Ok(current);
+            };
+            let Some(target) = reference.strip_prefix("#/components/") else {
+                return Err(SpecError::at_pointer(
+                    self.origin,
+                    pointer,
+                    format!("`{reference}` must point into components"),
+                ));
+            };
+            let target = format!("/{target}");
+            current = self.components.pointer(&target).cloned().ok_or_else(|| {
+                SpecError::at_pointer(
+                    self.origin,
+                    pointer,
+                    format!("dangling reference `{reference}`"),
+                )
+            })?;
+        }
+        Err(SpecError::at_pointer(
+            self.origin,
+            pointer,
+            "reference cycle: a `$ref` chain never reaches an object",
+        ))
+    }
+
+    fn parameters(
+        &mut self,
+        operation: &mut Map<String, Value>,
+        shared: &[Value],
+        path: &str,
+        pointer: &str,
+    ) -> Result<(), SpecError> {
+        let own = match operation.remove("parameters") {
+            Some(Value::Array(own)) => own,
+            _ => Vec::new(),
+        };
+        // Operation parameters override path-level ones of the same name and location.
+        let mut merged: Vec<Value> = Vec::new();
+        for (index, parameter) in shared.iter().chain(own.iter()).enumerate() {
+            let here = child(&child(pointer, "parameters"), &index.to_string());
+            let parameter = self.resolve(parameter, &here)?;
+            let key = |p: &Value| (p.get("name").cloned(), p.get("in").cloned());
+            merged.retain(|existing| key(existing) != key(&parameter));
+            merged.push(parameter);
+        }
+
+        let template: Vec<String> = template_names(path);
+        let mut kept = Vec::new();
+        let mut rust_names = BTreeSet::new();
+        for (index, mut parameter) in merged.into_iter().enumerate() {
+            let here = child(&child(pointer, "parameters"), &index.to_string());
+            let Value::Object(map) = &mut parameter else {
+                return Err(SpecError::at_pointer(
+                    self.origin,
+                    &here,
+                    "a parameter must be a mapping",
+                ));
+            };
+            let name = map
+                .get("name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    SpecError::at_pointer(self.origin, &here, "a parameter needs a `name`")
+                })?
+                .to_owned();
+            let location = map
+                .get("in")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            match location.as_str() {
+                "path" => {
+                    if !template.contains(&name) {
+                        self.note(
+                            &here,
+                            format!("path parameter `{name}` does not occur in `{path}`; dropped"),
+                        );
+                        continue;
+                    }
+                    map.insert("required".into(), json!(true));
+                    self.force_style(map, "simple", &here, &name);
+                }
+                "query" => self.force_style(map, "form", &here, &name),
+                "header" => {
+                    // OpenAPI says these three are ignored as parameters.
+                    if ["accept", "content-type", "authorization"]
+                        .contains(&name.to_ascii_lowercase().as_str())
+                    {
+                        continue;
+                    }
+                    self.force_style(map, "simple", &here, &name);
+                }
+                "cookie" => {
+                    self.note(
+                        &here,
+                        format!("cookie parameter `{name}` dropped: set it on the reqwest client's cookie store"),
+                    );
+                    continue;
+                }
+                other => {
+                    return Err(SpecError::at_pointer(
+                        self.origin,
+                        &child(&here, "in"),
+                        format!("unknown parameter location `{other}`; expected path, query, header or cookie"),
+                    ));
+                }
+            }
+            map.remove("content");
+            let schema = map.entry("schema").or_insert_with(|| json!({}));
+            // On the wire an absent parameter is the only null there is; without this a
+            // nullable optional header would be `Option<Option<T>>`.
+            if let Value::Object(schema) = schema {
+                schema.remove("nullable");
+            }
+            if !rust_names.insert(crate::tidy::sanitize_snake(&name)) {
+                self.note(
+                    &here,
+                    format!("parameter `{name}` ({location}) has the same Rust name as another parameter; dropped"),
+                );
+                continue;
+            }
+            kept.push(parameter);
+        }
+        for name in template {
+            if rust_names.insert(crate::tidy::sanitize_snake(&name)) {
+                self.note(
+                    &child(pointer, "parameters"),
+                    format!("path parameter `{name}` is not declared; added as a string"),
+                );
+                kept.push(json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}));
+            }
+        }
+        if !kept.is_empty() {
+            operation.insert("parameters".into(), Value::Array(kept));
+        }
+        Ok(())
+    }
+
+    fn force_style(&mut self, map: &mut Map<String, Value>, style: &str, here: &str, name: &str) {
+        match map.get("style").and_then(Value::as_str) {
+            None => {}
+            Some(current) if current == style => {}
+            Some(current) => {
+                let message = format!(
+                    "parameter `{name}` uses style `{current}`; serialised as `{style}` instead"
+                );
+                self.note(here, message);
+            }
+        }
+        map.insert("style".into(), json!(style));
+    }
+
+    /// Keeps the one media type the client sends and returns what kind of body it is.
+    fn request_body(
+        &mut self,
+        operation: &mut Map<String, Value>,
+        pointer: &str,
+    ) -> Result<Option<(BodyKind, String)>, SpecError> {
+        let Some(body) = operation.get("requestBody") else {
+            return Ok(None);
+        };
+        let here = child(pointer, "requestBody");
+        let mut body = self.resolve(body, &here)?;
+        let Some(Value::Object(content)) = body.get_mut("content") else {
+            operation.remove("requestBody");
+            return Ok(None);
+        };
+        let Some((media_type, kind)) = content
+            .keys()
+            .map(|media_type| (media_type.clone(), body_kind(media_type)))
+            .min_by_key(|(_, kind)| body_preference(kind))
+        else {
+            operation.remove("requestBody");
+            return Ok(None);
+        };
+        let mut media = content.get(&media_type).cloned().unwrap_or_else(|| json!({}));
+        let media_map = media.as_object_mut().ok_or_else(|| {
+            SpecError::at_pointer(
+                self.origin,
+                &child(&child(&here, "content"), &media_type),
+                "a media type object must be a mapping",
+            )
+        })?;
+        let sent_as = match &kind {
+            BodyKind::Json => {
+                if media_type != "application/json" {
+                    self.note(
+                        &here,
+                        format!("body `{media_type}` is sent with content type application/json"),
+                    );
+                }
+                media_map.remove("encoding");
+                media_map.entry("schema").or_insert_with(|| json!({}));
+                "application/json".to_owned()
+            }
+            BodyKind::FormUrlencoded => {
+                media_map.remove("encoding");
+                media_map.entry("schema").or_insert_with(|| json!({}));
+                media_type.clone()
+            }
+            BodyKind::OctetStream => {
+                media_map.insert("schema".into(), json!({"type": "string", "format": "binary"}));
+                media_type.clone()
+            }
+            BodyKind::Text(_) => {
+                media_map.insert("schema".into(), json!({"type": "string"}));
+                media_type.clone()
+            }
+            BodyKind::Multipart | BodyKind::Raw(_) => media_type.clone(),
+        };
+        let mut only = Map::new();
+        only.insert(sent_as.clone(), media);
+        if let Value::Object(body_map) = &mut body {
+            body_map.insert("content".into(), Value::Object(only));
+        }
+        operation.insert("requestBody".into(), body);
+        Ok(Some((kind, sent_as)))
+    }
+
+    fn responses(
+        &mut self,
+        operation: &mut Map<String, Value>,
+        pointer: &str,
+    ) -> Result<(), SpecError> {
+        let here = child(pointer, "responses");
+        let Some(Value::Object(responses)) = operation.remove("responses") else {
+            operation.insert("responses".into(), json!({}));
+            return Ok(());
+        };
+        let operation_name = operation
+            .get("operationId")
+            .and_then(Value::as_str)
+            .unwrap_or("operation")
+            .to_owned();
+
+        let mut statuses: Vec<(Status, Value)> = Vec::new();
+        for (status, response) in responses {
+            let at = child(&here, &status);
+            let Some(parsed) = Status::parse(&status) else {
+                self.note(&at, format!("`{status}` is not a status code; response dropped"));
+                continue;
+            };
+            let mut response = self.resolve(&response, &at)?;
+            shape_response_content(&mut response);
+            statuses.push((parsed, response));
+        }
+        // progenitor reads `default` as both a success and an error. With explicit success
+        // statuses it can only mean the errors, so it is spelled as the two error ranges;
+        // without them, beside explicit errors, it can only mean success.
+        if let Some(index) = statuses.iter().position(|(status, _)| *status == Status::Default) {
+            let has_success = statuses.iter().any(|(status, _)| status.is_success());
+            let has_error = statuses
+                .iter()
+                .any(|(status, _)| *status != Status::Default && status.is_error_or_default());
+            if has_success {
+                let (_, response) = statuses.remove(index);
+                for range in [4, 5] {
+                    if !statuses.iter().any(|(status, _)| *status == Status::Range(range)) {
+                        statuses.push((Status::Range(range), response.clone()));
+                    }
+                }
+            } else if has_error {
+                statuses[index].0 = Status::Range(2);
+            }
+        }
+
+        for (group, is_member, suffix) in [
+            ("success", Status::is_success_or_default as fn(&Status) -> bool, "Success"),
+            ("error", Status::is_error_or_default, "Error"),
+        ] {
+            self.unify(&mut statuses, is_member, group, suffix, &operation_name, &here);
+        }
+
+        let mut shaped = Map::new();
+        for (status, response) in statuses {
+            shaped.insert(status.key(), response);
+        }
+        operation.insert("responses".into(), Value::Object(shaped));
+        Ok(())
+    }
+
+    /// progenitor needs one response type per group (success, error): several JSON schemas
+    /// become one `oneOf` union; untyped statuses beside typed ones are dropped (they then
+    /// surface as `Error::UnexpectedResponse`, status intact); a bodiless status beside raw
+    /// ones becomes an empty raw body.
+    fn unify(
+        &mut self,
+        statuses: &mut Vec<(Status, Value)>,
+        is_member: fn(&Status) -> bool,
+        group: &str,
+        suffix: &str,
+        operation_name: &str,
+        here: &str,
+    ) {
+        let members: Vec<usize> = (0..statuses.len())
+            .filter(|&index| is_member(&statuses[index].0))
+            .collect();
+        let mut schemas: Vec<Value> = Vec::new();
+        let mut any_raw = false;
+        for &index in &members {
+            match response_kind(&statuses[index].1) {
+                Kind::Typed(schema) => {
+                    if !schemas.contains(&schema) {
+                        schemas.push(schema);
+                    }
+                }
+                Kind::Raw => any_raw = true,
+                Kind::None => {}
+            }
+        }
+        if !schemas.is_empty() {
+            let mut dropped = Vec::new();
+            for &index in members.iter().rev() {
+                if !matches!(response_kind(&statuses[index].1), Kind::Typed(_)) {
+                    dropped.push(statuses.remove(index).0.key());
+                }
+            }
+            if !dropped.is_empty() {
+                dropped.reverse();
+                self.note(
+                    here,
+                    format!(
+                        "{group} status(es) {} have no JSON body beside typed ones; the client reports them as unexpected responses",
+                        dropped.join(", ")
+                    ),
+                );
+            }
+            if schemas.len() > 1 {
+                let name = self.fresh_name(&format!("{operation_name}_{suffix}"));
+                self.hoisted.insert(name.clone(), json!({ "oneOf": schemas }));
+                let reference = json!({ "$ref": format!("#/components/schemas/{name}") });
+                for (status, response) in statuses.iter_mut() {
+                    if is_member(status) && matches!(response_kind(response), Kind::Typed(_)) {
+                        response["content"]["application/json"]["schema"] = reference.clone();
+                    }
+                }
+            }
+        } else if any_raw {
+            for (status, response) in statuses.iter_mut() {
+                if is_member(status) && matches!(response_kind(response), Kind::None) {
+                    response["content"] = json!({"application/octet-stream": {}});
+                }
+            }
+        }
+    }
+
+    fn fresh_name(&mut self, raw: &str) -> String {
+        fresh_name(&mut self.taken, raw)
+    }
+
+    /// Describes an operation progenitor cannot express in Rust terms, hoisting the inline
+    /// schemas it needs types for into `components.schemas`.
+    fn describe_custom(
+        &mut self,
+        path: &str,
+        method: &str,
+        operation: &Map<String, Value>,
+        kind: &BodyKind,
+        media_type: &str,
+    ) -> Result<CustomOperation, SpecError> {
+        let pointer = child(&operation_pointer(path, method), "requestBody");
+        let schema = operation
+            .get("requestBody")
+            .and_then(|body| body.get("content"))
+            .and_then(|content| content.get(media_type))
+            .and_then(|media| media.get("schema"))
+            .map(|schema| self.resolve(schema, &pointer))
+            .transpose()?
+            .unwrap_or_else(|| json!({}));
+        let name = operation
+            .get("operationId")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let components = self.components;
+        let taken = &mut self.taken;
+        let hoisted = &mut *self.hoisted;
+        let mut hoist = |hint: &str, schema: Value| -> String {
+            let name = fresh_name(taken, hint);
+            hoisted.insert(name.clone(), schema);
+            name
+        };
+        let mut mapper = TypeMapper {
+            components,
+            hoist: &mut hoist,
+        };
+        let body = match kind {
+            BodyKind::Multipart => multipart_body(&name, &schema, &mut mapper),
+            _ => Body::Raw {
+                content_type: media_type.to_owned(),
+            },
+        };
+        Ok(describe(path, method, operation, body, &mut mapper))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Code(u16),
+    Range(u16),
+    Default,
+}
+
+impl Status {
+    fn parse(key: &str) -> Option<Status> {
+        if key == "default" {
+            return Some(Status::Default);
+        }
+        let upper = key.to_ascii_uppercase();
+        if let Some(range) = upper.strip_suffix("XX")
+            && let Ok(range @ 1..=5) = range.parse::<u16>()
+        {
+            return Some(Status::Range(range));
+        }
+        match key.parse::<u16>() {
+            Ok(code @ 100..=599) => Some(Status::Code(code)),
+            _ => None,
+        }
+    }
+
+    fn key(&self) -> String {
+        match self {
+            Status::Code(code) => code.to_string(),
+            Status::Range(range) => format!("{range}XX"),
+            Status::Default => "default".into(),
+        }
+    }
+
+    fn is_success(&self) -> bool {
+        matches!(self, Status::Code(101 | 200..=299) | Status::Range(2))
+    }
+
+    fn is_success_or_default(&self) -> bool {
+        self.is_success() || *self == Status::Default
+    }
+
+    fn is_error_or_default(&self) -> bool {
+        matches!(
+            self,
+            Status::Default | Status::Code(400..=599) | Status::Range(4..=5)
+        )
+    }
+}
+
+enum Kind {
+    Typed(Value),
+    Raw,
+    None,
+}
+
+fn response_kind(response: &Value) -> Kind {
+    match response.get("content").and_then(Value::as_object) {
+        Some(content) if content.is_empty() => Kind::None,
+        Some(content) => match content.get("application/json") {
+            Some(media) => Kind::Typed(media.get("schema").cloned().unwrap_or_else(|| json!({}))),
+            None => Kind::Raw,
+        },
+        None => Kind::None,
+    }
+}
+
+/// A JSON-like media type (`application/problem+json`, `application/json; charset=utf-8`) is
+/// read as `application/json`, which then is the only one progenitor looks at.
+fn shape_response_content(response: &mut Value) {
+    let Some(Value::Object(content)) = response.get_mut("content") else {
+        return;
+    };
+    let json_like = content
+        .keys()
+        .find(|media_type| body_kind(media_type) == BodyKind::Json)
+        .cloned();
+    if let Some(media_type) = json_like {
+        let mut media = content.get(&media_type).cloned().unwrap_or_else(|| json!({}));
+        if let Value::Object(media) = &mut media {
+            media.remove("encoding");
+            media.entry("schema").or_insert_with(|| json!({}));
+        }
+        content.clear();
+        content.insert("application/json".into(), media);
+    }
+}
+
+fn body_kind(media_type: &str) -> BodyKind {
+    let essence = media_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match essence.as_str() {
+        "application/json" => BodyKind::Json,
+        "application/x-www-form-urlencoded" => BodyKind::FormUrlencoded,
+        "application/octet-stream" => BodyKind::OctetStream,
+        "text/plain" | "text/x-markdown" => BodyKind::Text(essence.clone()),
+        _ if essence.starts_with("multipart/") => BodyKind::Multipart,
+        _ if essence.ends_with("+json") => BodyKind::Json,
+        _ => BodyKind::Raw(essence.clone()),
+    }
+}
+
+fn body_preference(kind: &BodyKind) -> u8 {
+    match kind {
+        BodyKind::Json => 0,
+        BodyKind::FormUrlencoded => 1,
+        BodyKind::Multipart => 2,
+        BodyKind::OctetStream => 3,
+        BodyKind::Text(_) => 4,
+        BodyKind::Raw(_) => 5,
+    }
+}
+
+fn fresh_name(taken: &mut BTreeSet<String>, raw: &str) -> String {
+    let base = sanitize_pascal(raw);
+    let mut name = base.clone();
+    let mut index = 2;
+    while !taken.insert(name.clone()) {
+        name = format!("{base}{index}");
+        index += 1;
+    }
+    name
+}
+
+/// The `{names}` of a path template.
+pub fn template_names(path: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let Some(end) = rest[start..].find('}') else {
+            break;
+        };
+        names.push(rest[start + 1..start + end].to_owned());
+        rest = &rest[start + end + 1..];
+    }
+    names
+}

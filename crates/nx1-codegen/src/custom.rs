@@ -1,0 +1,663 @@
+//! Client methods for the operations progenitor cannot express (multipart uploads, bodies of
+//! media types it does not know), written in the same positional style as its own methods so
+//! that a caller cannot tell them apart.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::{Map, Value};
+
+use crate::tidy::sanitize_snake;
+
+/// An operation described in Rust terms, ready to be emitted.
+#[derive(Debug, Clone)]
+pub struct CustomOperation {
+    pub name: String,
+    pub method: String,
+    pub path: String,
+    pub doc: String,
+    pub params: Vec<Param>,
+    pub body: Body,
+    pub success: Outcome,
+    pub error: Outcome,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+}
+
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub api_name: String,
+    pub rust_name: String,
+    pub location: ParamLocation,
+    pub required: bool,
+    pub ty: RustType,
+}
+
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// A typed form: one struct field per form field.
+    Multipart { form: String, fields: Vec<FormField> },
+    /// A multipart body with no described fields: the caller builds the form.
+    AnyMultipart,
+    /// Raw bytes sent with this content type.
+    Raw { content_type: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct FormField {
+    pub api_name: String,
+    pub rust_name: String,
+    pub required: bool,
+    pub kind: FieldKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum FieldKind {
+    File,
+    Files,
+    Value(RustType),
+    Values(RustType),
+}
+
+/// A Rust type, as the path the generated code writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RustType(pub String);
+
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub statuses: Vec<String>,
+    pub kind: OutcomeKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutcomeKind {
+    Typed(RustType),
+    Raw,
+    None,
+}
+
+/// Maps schemas to Rust types; inline schemas that need a generated type are handed to
+/// `hoist`, which files them under `components.schemas` and returns the type name.
+pub struct TypeMapper<'a> {
+    pub components: &'a Value,
+    pub hoist: &'a mut dyn FnMut(&str, Value) -> String,
+}
+
+impl TypeMapper<'_> {
+    pub fn rust_type(&mut self, schema: &Value, hint: &str) -> RustType {
+        if let Some(name) = component_ref(schema) {
+            return RustType(format!("types::{name}"));
+        }
+        if let Some(Value::Array(all_of)) = schema.get("allOf")
+            && all_of.len() == 1
+            && let Some(name) = component_ref(&all_of[0])
+            && only_keys(schema, &["allOf", "nullable", "title", "description", "default"])
+        {
+            return RustType(format!("types::{name}"));
+        }
+        let kind = schema.get("type").and_then(Value::as_str);
+        let format = schema.get("format").and_then(Value::as_str);
+        let plain = !schema
+            .as_object()
+            .is_some_and(|map| map.contains_key("enum") || map.contains_key("pattern"));
+        let primitive = match (kind, format) {
+            (Some("string"), Some("uuid")) if plain => Some("::uuid::Uuid"),
+            (Some("string"), Some("date-time")) if plain => {
+                Some("::chrono::DateTime<::chrono::offset::Utc>")
+            }
+            (Some("string"), Some("date")) if plain => Some("::chrono::naive::NaiveDate"),
+            (Some("string"), _) if plain => Some("::std::string::String"),
+            (Some("integer"), Some("int32")) if plain => Some("i32"),
+            (Some("integer"), _) if plain => Some("i64"),
+            (Some("number"), Some("float")) if plain => Some("f32"),
+            (Some("number"), _) if plain => Some("f64"),
+            (Some("boolean"), _) => Some("bool"),
+            _ => None,
+        };
+        if let Some(primitive) = primitive {
+            return RustType(primitive.to_owned());
+        }
+        if kind == Some("array")
+            && let Some(items) = schema.get("items")
+        {
+            let inner = self.rust_type(items, &format!("{hint}_item"));
+            return RustType(format!("::std::vec::Vec<{}>", inner.0));
+        }
+        if schema.as_object().is_some_and(|map| {
+            map.keys()
+                .all(|key| matches!(key.as_str(), "title" | "description" | "nullable"))
+        }) {
+            return RustType("::serde_json::Value".to_owned());
+        }
+        let name = (self.hoist)(hint, schema.clone());
+        RustType(format!("types::{name}"))
+    }
+}
+
+fn component_ref(schema: &Value) -> Option<String> {
+    let reference = schema.get("$ref")?.as_str()?;
+    let name = reference.strip_prefix("#/components/schemas/")?;
+    Some(crate::error::unescape_token(name))
+}
+
+fn only_keys(schema: &Value, allowed: &[&str]) -> bool {
+    schema
+        .as_object()
+        .is_some_and(|map| map.keys().all(|key| allowed.contains(&key.as_str())))
+}
+
+fn is_binary(schema: &Value) -> bool {
+    schema.get("type").and_then(Value::as_str) == Some("string")
+        && schema.get("format").and_then(Value::as_str) == Some("binary")
+}
+
+/// Describes an adapted operation in Rust terms.
+pub fn describe(
+    path: &str,
+    method: &str,
+    operation: &Map<String, Value>,
+    body: Body,
+    mapper: &mut TypeMapper<'_>,
+) -> CustomOperation {
+    let name = operation
+        .get("operationId")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let mut params = Vec::new();
+    if let Some(Value::Array(list)) = operation.get("parameters") {
+        for parameter in list {
+            let api_name = parameter
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let location = match parameter.get("in").and_then(Value::as_str) {
+                Some("path") => ParamLocation::Path,
+                Some("header") => ParamLocation::Header,
+                _ => ParamLocation::Query,
+            };
+            let schema = parameter.get("schema").cloned().unwrap_or(Value::Null);
+            let hint = format!("{name}_{api_name}");
+            params.push(Param {
+                rust_name: sanitize_snake(&api_name),
+                ty: mapper.rust_type(&schema, &hint),
+                required: location == ParamLocation::Path
+                    || parameter.get("required").and_then(Value::as_bool) == Some(true),
+                api_name,
+                location,
+            });
+        }
+    }
+    let doc = doc_comment(operation, method, path);
+    let responses = operation.get("responses").and_then(Value::as_object);
+    let outcome = |mapper: &mut TypeMapper<'_>, is_member: fn(&str) -> bool, role: &str| {
+        let mut statuses = Vec::new();
+        let mut kind = OutcomeKind::None;
+        for (status, response) in responses.into_iter().flatten() {
+            if !is_member(status) {
+                continue;
+            }
+            statuses.push(status.clone());
+            match response.get("content").and_then(Value::as_object) {
+                Some(content) if content.contains_key("application/json") => {
+                    let schema = content["application/json"]
+                        .get("schema")
+                        .cloned()
+                        .unwrap_or_else(|| Value::Object(Map::new()));
+                    kind = OutcomeKind::Typed(mapper.rust_type(&schema, &format!("{name}_{role}")));
+                }
+                Some(content) if !content.is_empty() && kind == OutcomeKind::None => {
+                    kind = OutcomeKind::Raw;
+                }
+                _ => {}
+            }
+        }
+        Outcome { statuses, kind }
+    };
+    let success = outcome(mapper, is_success_or_default, "response");
+    let error = outcome(mapper, is_error_or_default, "error");
+    CustomOperation {
+        name,
+        method: method.to_owned(),
+        path: path.to_owned(),
+        doc,
+        params,
+        body,
+        success,
+        error,
+    }
+}
+
+/// The form struct for a multipart body schema (already resolved).
+pub fn multipart_body(
+    operation_name: &str,
+    schema: &Value,
+    mapper: &mut TypeMapper<'_>,
+) -> Body {
+    let Some(Value::Object(properties)) = schema.get("properties") else {
+        return Body::AnyMultipart;
+    };
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|names| names.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let mut fields = Vec::new();
+    for (api_name, property) in properties {
+        let property = strip_nullable_wrapper(property);
+        let kind = if is_binary(&property) {
+            FieldKind::File
+        } else if property.get("type").and_then(Value::as_str) == Some("array")
+            && property.get("items").is_some_and(is_binary)
+        {
+            FieldKind::Files
+        } else if property.get("type").and_then(Value::as_str) == Some("array") {
+            let items = property.get("items").cloned().unwrap_or(Value::Null);
+            FieldKind::Values(mapper.rust_type(&items, &format!("{operation_name}_{api_name}_item")))
+        } else {
+            FieldKind::Value(mapper.rust_type(&property, &format!("{operation_name}_{api_name}")))
+        };
+        fields.push(FormField {
+            rust_name: sanitize_snake(api_name),
+            required: required.contains(&api_name.as_str()),
+            api_name: api_name.clone(),
+            kind,
+        });
+    }
+    Body::Multipart {
+        form: crate::tidy::sanitize_pascal(&format!("{operation_name}_form")),
+        fields,
+    }
+}
+
+/// `anyOf: [{format: binary}, null]` after normalisation is the binary schema plus
+/// `nullable`; optionality is carried by `required`, so `nullable` is dropped here.
+fn strip_nullable_wrapper(schema: &Value) -> Value {
+    let mut schema = schema.clone();
+    if let Value::Object(map) = &mut schema {
+        map.remove("nullable");
+    }
+    schema
+}
+
+fn is_success_or_default(status: &str) -> bool {
+    status == "default"
+        || status == "2XX"
+        || status == "101"
+        || status.starts_with('2') && status.len() == 3
+}
+
+fn is_error_or_default(status: &str) -> bool {
+    status == "default" || status.starts_with('4') || status.starts_with('5')
+}
+
+fn doc_comment(operation: &Map<String, Value>, method: &str, path: &str) -> String {
+    let mut doc = String::new();
+    for key in ["summary", "description"] {
+        if let Some(text) = operation.get(key).and_then(Value::as_str)
+            && !text.trim().is_empty()
+        {
+            doc.push_str(text.trim());
+            doc.push_str("\n\n");
+        }
+    }
+    doc.push_str(&format!(
+        "Sends a `{}` request to `{path}`\n",
+        method.to_ascii_uppercase()
+    ));
+    doc
+}
+
+/// Emits the methods (and the form types they take) for every custom operation.
+pub fn methods(operations: &[CustomOperation]) -> Result<TokenStream, String> {
+    if operations.is_empty() {
+        return Ok(TokenStream::new());
+    }
+    let mut forms = Vec::new();
+    let mut impls = Vec::new();
+    for operation in operations {
+        if let Body::Multipart { form, fields } = &operation.body {
+            forms.push(form_struct(form, fields)?);
+        }
+        impls.push(method(operation)?);
+    }
+    let needs_forms = operations
+        .iter()
+        .any(|op| matches!(op.body, Body::Multipart { .. } | Body::AnyMultipart));
+    let forms_module = needs_forms.then(|| {
+        quote! {
+            /// Multipart form bodies.
+            pub mod forms {
+                #[allow(unused_imports)]
+                use super::types;
+
+                /// A file to upload: its bytes, the file name the server sees, and
+                /// optionally its media type.
+                #[derive(Clone)]
+                pub struct FilePart {
+                    file_name: ::std::string::String,
+                    bytes: ::std::vec::Vec<u8>,
+                    content_type: ::std::option::Option<::std::string::String>,
+                }
+
+                impl FilePart {
+                    /// A file named `file_name` (servers such as FastAPI treat a part
+                    /// without a file name as a plain text field).
+                    pub fn new(
+                        file_name: impl Into<::std::string::String>,
+                        bytes: impl Into<::std::vec::Vec<u8>>,
+                    ) -> Self {
+                        Self { file_name: file_name.into(), bytes: bytes.into(), content_type: None }
+                    }
+
+                    /// Sets the part's `Content-Type` (for example `text/csv`).
+                    pub fn with_content_type(mut self, content_type: impl Into<::std::string::String>) -> Self {
+                        self.content_type = Some(content_type.into());
+                        self
+                    }
+
+                    fn into_part(self) -> Result<::reqwest::multipart::Part, ::std::string::String> {
+                        let part = ::reqwest::multipart::Part::bytes(self.bytes).file_name(self.file_name);
+                        match self.content_type {
+                            Some(content_type) => part
+                                .mime_str(&content_type)
+                                .map_err(|err| format!("invalid content type `{content_type}`: {err}")),
+                            None => Ok(part),
+                        }
+                    }
+                }
+
+                impl ::std::fmt::Debug for FilePart {
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.debug_struct("FilePart")
+                            .field("file_name", &self.file_name)
+                            .field("len", &self.bytes.len())
+                            .field("content_type", &self.content_type)
+                            .finish()
+                    }
+                }
+
+                /// A form field's text: strings as they are, anything else as JSON.
+                fn text<T: ::serde::Serialize>(value: &T) -> Result<::std::string::String, ::std::string::String> {
+                    match ::serde_json::to_value(value) {
+                        Ok(::serde_json::Value::String(text)) => Ok(text),
+                        Ok(other) => Ok(other.to_string()),
+                        Err(err) => Err(format!("form field cannot be serialised: {err}")),
+                    }
+                }
+
+                #(#forms)*
+            }
+        }
+    });
+    Ok(quote! {
+        #forms_module
+
+        #[allow(clippy::all)]
+        impl Client {
+            #(#impls)*
+        }
+    })
+}
+
+fn parse_type(ty: &RustType) -> Result<TokenStream, String> {
+    ty.0.parse()
+        .map_err(|_| format!("`{}` is not a Rust type", ty.0))
+}
+
+fn form_struct(name: &str, fields: &[FormField]) -> Result<TokenStream, String> {
+    let ident = format_ident!("{}", name);
+    let mut declarations = Vec::new();
+    let mut appends = Vec::new();
+    for field in fields {
+        let field_ident = format_ident!("{}", field.rust_name);
+        let api_name = &field.api_name;
+        let (ty, append) = match &field.kind {
+            FieldKind::File => (
+                quote!(FilePart),
+                quote!(form = form.part(#api_name, value.into_part()?);),
+            ),
+            FieldKind::Files => (
+                quote!(::std::vec::Vec<FilePart>),
+                quote!(for file in value { form = form.part(#api_name, file.into_part()?); }),
+            ),
+            FieldKind::Value(ty) => {
+                let ty = parse_type(ty)?;
+                (ty, quote!(form = form.text(#api_name, text(&value)?);))
+            }
+            FieldKind::Values(ty) => {
+                let ty = parse_type(ty)?;
+                (
+                    quote!(::std::vec::Vec<#ty>),
+                    quote!(for item in value { form = form.text(#api_name, text(&item)?); }),
+                )
+            }
+        };
+        let doc = format!("Form field `{api_name}`.");
+        if field.required {
+            declarations.push(quote!(#[doc = #doc] pub #field_ident: #ty,));
+            appends.push(quote!({ let value = self.#field_ident; #append }));
+        } else {
+            declarations.push(quote!(#[doc = #doc] pub #field_ident: ::std::option::Option<#ty>,));
+            appends.push(quote!(if let Some(value) = self.#field_ident { #append }));
+        }
+    }
+    let doc = format!("The multipart form `{name}`.");
+    Ok(quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug)]
+        pub struct #ident {
+            #(#declarations)*
+        }
+
+        impl #ident {
+            /// The form as reqwest sends it.
+            pub fn into_form(self) -> Result<::reqwest::multipart::Form, ::std::string::String> {
+                #[allow(unused_mut)]
+                let mut form = ::reqwest::multipart::Form::new();
+                #(#appends)*
+                Ok(form)
+            }
+        }
+    })
+}
+
+fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
+    let name = format_ident!("{}", operation.name);
+    let operation_id = &operation.name;
+    let doc = &operation.doc;
+
+    let mut arguments = Vec::new();
+    let mut path_values = Vec::new();
+    let mut queries = Vec::new();
+    let mut headers = Vec::new();
+    for param in &operation.params {
+        let ident = format_ident!("{}", param.rust_name);
+        let inner = if param.ty.0 == "::std::string::String" {
+            quote!(&'a str)
+        } else {
+            let ty = parse_type(&param.ty)?;
+            quote!(&'a #ty)
+        };
+        if param.required {
+            arguments.push(quote!(#ident: #inner));
+        } else {
+            arguments.push(quote!(#ident: Option<#inner>));
+        }
+        let api_name = &param.api_name;
+        match param.location {
+            ParamLocation::Path => {
+                path_values.push((param.api_name.clone(), quote!(encode_path(&#ident.to_string()))));
+            }
+            ParamLocation::Query => {
+                queries.push(quote!(.query(&progenitor_client::QueryParam::new(#api_name, &#ident))));
+            }
+            ParamLocation::Header => {
+                let lower = api_name.to_ascii_lowercase();
+                headers.push(if param.required {
+                    quote!(header_map.append(#lower, #ident.to_string().try_into()?);)
+                } else {
+                    quote! {
+                        if let Some(value) = #ident {
+                            header_map.append(#lower, value.to_string().try_into()?);
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    // `{}` per path parameter, in template order.
+    let mut template = String::from("{}");
+    let mut path_arguments = Vec::new();
+    let mut rest = operation.path.as_str();
+    while let Some(start) = rest.find('{') {
+        let Some(end) = rest[start..].find('}') else { break };
+        template.push_str(&rest[..start].replace('{', "{{").replace('}', "}}"));
+        template.push_str("{}");
+        let variable = &rest[start + 1..start + end];
+        if let Some((_, value)) = path_values.iter().find(|(name, _)| name == variable) {
+            path_arguments.push(value.clone());
+        }
+        rest = &rest[start + end + 1..];
+    }
+    template.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+
+    let (body_argument, body_call, generics) = match &operation.body {
+        Body::Multipart { form, .. } => {
+            let form = format_ident!("{}", form);
+            (
+                quote!(body: forms::#form),
+                quote!(.multipart(body.into_form().map_err(Error::InvalidRequest)?)),
+                quote!(<'a>),
+            )
+        }
+        Body::AnyMultipart => (
+            quote!(body: ::reqwest::multipart::Form),
+            quote!(.multipart(body)),
+            quote!(<'a>),
+        ),
+        Body::Raw { content_type } => (
+            quote!(body: B),
+            quote! {
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static(#content_type),
+                )
+                .body(body)
+            },
+            quote!(<'a, B: Into<reqwest::Body>>),
+        ),
+    };
+    arguments.push(body_argument);
+
+    let success_type = outcome_type(&operation.success)?;
+    let error_type = outcome_type(&operation.error)?;
+    let accept = matches!(
+        (&operation.success.kind, &operation.error.kind),
+        (OutcomeKind::Typed(_), _) | (OutcomeKind::None, OutcomeKind::Typed(_))
+    )
+    .then(|| {
+        quote! {
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+        }
+    });
+    let method_ident = format_ident!("{}", operation.method);
+    let success_arms = operation.success.statuses.iter().map(|status| {
+        let pattern = match status.parse::<u16>() {
+            Ok(code) => quote!(#code),
+            Err(_) => quote!(200..=299),
+        };
+        let decode = match &operation.success.kind {
+            OutcomeKind::Typed(_) => quote!(ResponseValue::from_response(response).await),
+            OutcomeKind::Raw => quote!(Ok(ResponseValue::stream(response))),
+            OutcomeKind::None => quote!(Ok(ResponseValue::empty(response))),
+        };
+        quote!(#pattern => { #decode })
+    });
+    let mut error_has_default = false;
+    let error_arms: Vec<TokenStream> = operation
+        .error
+        .statuses
+        .iter()
+        .map(|status| {
+            let pattern = if let Ok(code) = status.parse::<u16>() {
+                quote!(#code)
+            } else if status == "default" {
+                error_has_default = true;
+                quote!(_)
+            } else {
+                let base = status[..1].parse::<u16>().unwrap_or(5) * 100;
+                let top = base + 99;
+                quote!(#base..=#top)
+            };
+            let decode = match &operation.error.kind {
+                OutcomeKind::Typed(_) => {
+                    quote!(Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)))
+                }
+                OutcomeKind::Raw => quote!(Err(Error::ErrorResponse(ResponseValue::stream(response)))),
+                OutcomeKind::None => quote!(Err(Error::ErrorResponse(ResponseValue::empty(response)))),
+            };
+            (pattern, decode)
+        })
+        .map(|(pattern, decode)| quote!(#pattern => { #decode }))
+        .collect();
+    let fallback = (!error_has_default).then(|| quote!(_ => Err(Error::UnexpectedResponse(response)),));
+    let header_count = 1 + operation
+        .params
+        .iter()
+        .filter(|param| param.location == ParamLocation::Header)
+        .count();
+
+    Ok(quote! {
+        #[doc = #doc]
+        pub async fn #name #generics (
+            &'a self,
+            #(#arguments),*
+        ) -> Result<ResponseValue<#success_type>, Error<#error_type>> {
+            let url = format!(#template, self.baseurl, #(#path_arguments),*);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(#header_count);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+            #(#headers)*
+            #[allow(unused_mut)]
+            let mut request = self
+                .client
+                .#method_ident(url)
+                #accept
+                #body_call
+                #(#queries)*
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo { operation_id: #operation_id };
+            self.pre(&mut request, &info).await?;
+            let result = self.exec(request, &info).await;
+            self.post(&result, &info).await?;
+            let response = result?;
+            #[allow(unreachable_patterns)]
+            match response.status().as_u16() {
+                #(#success_arms)*
+                #(#error_arms)*
+                #fallback
+            }
+        }
+    })
+}
+
+fn outcome_type(outcome: &Outcome) -> Result<TokenStream, String> {
+    Ok(match &outcome.kind {
+        OutcomeKind::Typed(ty) => parse_type(ty)?,
+        OutcomeKind::Raw => quote!(ByteStream),
+        OutcomeKind::None => quote!(()),
+    })
+}

@@ -1,0 +1,63 @@
+use std::fmt;
+
+/// Where in a spec a problem sits: a line and column while the text is still text, a JSON
+/// pointer once it has been parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Unknown,
+    Line { line: usize, column: usize },
+    Pointer(String),
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Unknown => Ok(()),
+            Location::Line { line, column } => write!(f, ":{line}:{column}"),
+            Location::Pointer(pointer) => write!(f, "#{pointer}"),
+        }
+    }
+}
+
+/// A spec that cannot be turned into code, located as precisely as the stage that found it
+/// allows. Displayed as `file:line:column: message` or `file#/json/pointer: message`.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{origin}{location}: {message}")]
+pub struct SpecError {
+    pub origin: String,
+    pub location: Location,
+    pub message: String,
+}
+
+impl SpecError {
+    pub fn at_pointer(origin: &str, pointer: &str, message: impl Into<String>) -> Self {
+        SpecError {
+            origin: origin.to_owned(),
+            location: Location::Pointer(pointer.to_owned()),
+            message: message.into(),
+        }
+    }
+
+    pub fn whole(origin: &str, message: impl Into<String>) -> Self {
+        SpecError {
+            origin: origin.to_owned(),
+            location: Location::Unknown,
+            message: message.into(),
+        }
+    }
+}
+
+/// Escapes one reference token for a JSON pointer (RFC 6901).
+pub fn escape_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// Reverses [`escape_token`].
+pub fn unescape_token(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
+}
+
+/// Joins a pointer and a token.
+pub fn child(pointer: &str, token: &str) -> String {
+    format!("{pointer}/{}", escape_token(token))
+}

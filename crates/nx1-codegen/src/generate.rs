@@ -1,0 +1,126 @@
+//! From a loaded document to Rust source: the whole pipeline behind one call.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use serde_json::Value;
+
+use crate::adapt::adapt;
+use crate::custom::CustomOperation;
+use crate::error::SpecError;
+use crate::load::Document;
+use crate::normalize::{Note, normalize};
+use crate::tidy::{OperationName, tidy};
+use crate::custom;
+use crate::security::{self, SecurityTable};
+
+/// A spec made ready for progenitor: normalised, renamed and adapted.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub origin: String,
+    /// The adapted document, as progenitor reads it.
+    pub spec: openapiv3::OpenAPI,
+    /// Every operation of the spec with its client method name.
+    pub operations: Vec<OperationName>,
+    /// Operations our own generator writes methods for.
+    pub set_aside: Vec<CustomOperation>,
+    /// Lossy steps, to be reported as warnings.
+    pub notes: Vec<Note>,
+    pub security: SecurityTable,
+}
+
+/// How the generated client is wired into the crate that includes it.
+#[derive(Debug, Clone, Default)]
+pub struct ClientConfig {
+    /// A path to a type stored in the client and handed to its hooks (credentials, say).
+    pub inner_type: Option<String>,
+    /// When set, the including crate must implement `progenitor_client::ClientHooks`.
+    pub hooks_expected: bool,
+}
+
+/// Runs normalisation, renaming and adaptation over a loaded document.
+pub fn prepare(mut doc: Document) -> Result<Prepared, SpecError> {
+    let mut notes = normalize(&mut doc)?;
+    let operations = tidy(&mut doc.value);
+    let security = security::collect(&doc.value, &operations);
+    let adapted = adapt(&doc.origin, &mut doc.value)?;
+    notes.extend(adapted.notes);
+    let spec = to_openapiv3(&doc.origin, doc.value)?;
+    Ok(Prepared {
+        origin: doc.origin,
+        spec,
+        operations,
+        set_aside: adapted.set_aside,
+        notes,
+        security,
+    })
+}
+
+fn to_openapiv3(origin: &str, value: Value) -> Result<openapiv3::OpenAPI, SpecError> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let pointer: String = err
+            .path()
+            .iter()
+            .map(|segment| format!("/{}", crate::error::escape_token(&segment.to_string())))
+            .collect();
+        SpecError::at_pointer(
+            origin,
+            &pointer,
+            format!(
+                "not a valid OpenAPI 3.0 object after normalisation: {}",
+                err.inner()
+            ),
+        )
+    })
+}
+
+/// Generates the client source (formatted Rust) for a prepared spec.
+pub fn generate_client(prepared: &Prepared, config: &ClientConfig) -> Result<String, SpecError> {
+    let mut settings = progenitor::GenerationSettings::new();
+    settings.with_interface(progenitor::InterfaceStyle::Positional);
+    if let Some(inner) = &config.inner_type {
+        let inner: TokenStream = inner.parse().map_err(|_| {
+            SpecError::whole(&prepared.origin, format!("inner type `{inner}` is not a Rust path"))
+        })?;
+        settings.with_inner_type(inner);
+    }
+    if config.hooks_expected {
+        settings.with_hooks(progenitor::HooksMode::Expected);
+    }
+    let mut generator = progenitor::Generator::new(&settings);
+    // progenitor asserts and `todo!`s on shapes it does not support; whatever slipped past
+    // adaptation must surface as an error naming the spec, not as a build-script panic.
+    let generated = catch_unwind(AssertUnwindSafe(|| generator.generate_tokens(&prepared.spec)))
+        .map_err(|payload| {
+            let message = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            SpecError::whole(
+                &prepared.origin,
+                format!("progenitor panicked: {message}; please report this spec"),
+            )
+        })?
+        .map_err(|err| {
+            SpecError::whole(&prepared.origin, format!("progenitor rejected the spec: {err}"))
+        })?;
+
+    let extra = custom::methods(&prepared.set_aside).map_err(|message| {
+        SpecError::whole(&prepared.origin, format!("{message}; please report this spec"))
+    })?;
+    let security = security::table(&prepared.security);
+    let tokens = quote! {
+        #generated
+        #extra
+        #security
+    };
+    let file = syn::parse2::<syn::File>(tokens).map_err(|err| {
+        SpecError::whole(
+            &prepared.origin,
+            format!("generated code does not parse ({err}); please report this spec"),
+        )
+    })?;
+    Ok(prettyplease::unparse(&file))
+}

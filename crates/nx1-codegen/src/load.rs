@@ -1,0 +1,292 @@
+//! Reading a spec from disk into a JSON tree, with errors that point at the line or pointer.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::error::{Location, SpecError, child};
+
+/// The OpenAPI line a document claims to follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    V30,
+    V31,
+}
+
+/// A parsed spec: the raw JSON tree plus what it says about itself.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// How errors name this document: usually its path.
+    pub origin: String,
+    pub version: Version,
+    pub value: Value,
+}
+
+/// Reads and parses the file at `path`.
+pub fn load_file(path: &Path) -> Result<Document, SpecError> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|err| {
+        SpecError::whole(
+            &origin,
+            format!("cannot read the spec ({err}); check the path and its permissions"),
+        )
+    })?;
+    let is_json = path
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
+    load_str(&origin, &text, is_json)
+}
+
+/// Parses `text` as JSON (when `is_json`) or YAML, then checks that it is an OpenAPI 3.x
+/// document whose local references all resolve.
+pub fn load_str(origin: &str, text: &str, is_json: bool) -> Result<Document, SpecError> {
+    let value = if is_json {
+        serde_json::from_str::<Value>(text).map_err(|err| SpecError {
+            origin: origin.to_owned(),
+            location: Location::Line {
+                line: err.line(),
+                column: err.column(),
+            },
+            message: format!("invalid JSON: {}", strip_position(&err.to_string())),
+        })?
+    } else {
+        parse_yaml(origin, text)?
+    };
+    let version = check_version(origin, &value)?;
+    check_references(origin, &value)?;
+    Ok(Document {
+        origin: origin.to_owned(),
+        version,
+        value,
+    })
+}
+
+fn parse_yaml(origin: &str, text: &str) -> Result<Value, SpecError> {
+    serde_saphyr::from_str::<Value>(text).map_err(|err| {
+        let rendered = err.to_string();
+        // serde-saphyr renders "error: line L column C: message" followed by a source excerpt;
+        // keep the first line and lift the position into the location.
+        let first = rendered.lines().next().unwrap_or_default();
+        let first = first.strip_prefix("error: ").unwrap_or(first);
+        let (location, message) = split_line_column(first);
+        SpecError {
+            origin: origin.to_owned(),
+            location,
+            message: format!("invalid YAML: {message}"),
+        }
+    })
+}
+
+fn split_line_column(text: &str) -> (Location, &str) {
+    let parse = || -> Option<(Location, &str)> {
+        let rest = text.strip_prefix("line ")?;
+        let (line, rest) = rest.split_once(' ')?;
+        let rest = rest.strip_prefix("column ")?;
+        let (column, message) = rest.split_once(": ")?;
+        Some((
+            Location::Line {
+                line: line.parse().ok()?,
+                column: column.parse().ok()?,
+            },
+            message,
+        ))
+    };
+    parse().unwrap_or((Location::Unknown, text))
+}
+
+/// serde_json appends "at line L column C"; the location already says so.
+fn strip_position(message: &str) -> &str {
+    message
+        .rfind(" at line ")
+        .map_or(message, |at| &message[..at])
+}
+
+fn check_version(origin: &str, value: &Value) -> Result<Version, SpecError> {
+    let Some(root) = value.as_object() else {
+        return Err(SpecError::at_pointer(
+            origin,
+            "",
+            "the document is not a mapping; an OpenAPI document starts with `openapi: 3.x.y`",
+        ));
+    };
+    if root.contains_key("swagger") {
+        return Err(SpecError::at_pointer(
+            origin,
+            "/swagger",
+            "Swagger 2.0 documents are not supported; convert the spec to OpenAPI 3 first",
+        ));
+    }
+    match root.get("openapi") {
+        Some(Value::String(version)) if version.starts_with("3.0.") || version == "3.0" => {
+            Ok(Version::V30)
+        }
+        Some(Value::String(version)) if version.starts_with("3.1.") || version == "3.1" => {
+            Ok(Version::V31)
+        }
+        Some(Value::String(version)) => Err(SpecError::at_pointer(
+            origin,
+            "/openapi",
+            format!("unsupported OpenAPI version `{version}`; expected 3.0.x or 3.1.x"),
+        )),
+        Some(_) => Err(SpecError::at_pointer(
+            origin,
+            "/openapi",
+            "`openapi` must be a version string such as \"3.1.0\"",
+        )),
+        None => Err(SpecError::at_pointer(
+            origin,
+            "",
+            "missing `openapi` field; an OpenAPI document starts with `openapi: 3.x.y`",
+        )),
+    }
+}
+
+/// Every `$ref` must be a local JSON pointer that resolves: a dangling reference is reported
+/// where it is written, not later where the code generator trips over it.
+fn check_references(origin: &str, root: &Value) -> Result<(), SpecError> {
+    let mut stack = vec![(String::new(), root)];
+    while let Some((pointer, value)) = stack.pop() {
+        match value {
+            Value::Object(map) => {
+                if let Some(reference) = map.get("$ref") {
+                    let here = child(&pointer, "$ref");
+                    let Value::String(reference) = reference else {
+                        return Err(SpecError::at_pointer(
+                            origin,
+                            &here,
+                            "`$ref` must be a string",
+                        ));
+                    };
+                    resolve_reference(origin, &here, root, reference)?;
+                }
+                for (key, item) in map {
+                    // Examples are data, not schema: a `$ref` key inside one is just a key.
+                    if key == "example" || key == "examples" || key == "default" || key == "const" {
+                        continue;
+                    }
+                    stack.push((child(&pointer, key), item));
+                }
+            }
+            Value::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    stack.push((child(&pointer, &index.to_string()), item));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Resolves a local reference (`#/components/schemas/X`) against the document.
+pub fn resolve_reference<'a>(
+    origin: &str,
+    at: &str,
+    root: &'a Value,
+    reference: &str,
+) -> Result<&'a Value, SpecError> {
+    let Some(pointer) = reference.strip_prefix('#') else {
+        return Err(SpecError::at_pointer(
+            origin,
+            at,
+            format!(
+                "external reference `{reference}` is not supported; bundle the spec into one file first"
+            ),
+        ));
+    };
+    let decoded = percent_decode(pointer);
+    root.pointer(&decoded).ok_or_else(|| {
+        SpecError::at_pointer(
+            origin,
+            at,
+            format!("dangling reference `{reference}`: nothing at that pointer in this document"),
+        )
+    })
+}
+
+fn percent_decode(text: &str) -> String {
+    if !text.contains('%') {
+        return text.to_owned();
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'%'
+            && index + 2 < bytes.len()
+            && bytes[index + 1].is_ascii_hexdigit()
+            && bytes[index + 2].is_ascii_hexdigit()
+        {
+            let hex = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+            out.push(hex(bytes[index + 1]) * 16 + hex(bytes[index + 2]));
+            index += 3;
+            continue;
+        }
+        out.push(bytes[index]);
+        index += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str, is_json: bool) -> String {
+        load_str("spec.yaml", text, is_json).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn yaml_syntax_errors_name_line_and_column() {
+        let message = error("openapi: 3.1.0\ninfo: [1, 2\n", false);
+        assert!(message.starts_with("spec.yaml:2:"), "{message}");
+        assert!(message.contains("invalid YAML"), "{message}");
+    }
+
+    #[test]
+    fn json_syntax_errors_name_line_and_column() {
+        let message = error("{\n  \"openapi\": \"3.1.0\",\n  \"info\": }\n", true);
+        assert_eq!(
+            message,
+            "spec.yaml:3:11: invalid JSON: expected value",
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn dangling_references_name_the_pointer() {
+        let text = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A:\n      properties:\n        b: {$ref: '#/components/schemas/B'}\n";
+        assert_eq!(
+            error(text, false),
+            "spec.yaml#/components/schemas/A/properties/b/$ref: dangling reference `#/components/schemas/B`: nothing at that pointer in this document"
+        );
+    }
+
+    #[test]
+    fn versions_are_checked() {
+        assert!(error("swagger: '2.0'\n", false).contains("Swagger 2.0"));
+        assert!(error("openapi: 4.0.0\n", false).contains("unsupported OpenAPI version `4.0.0`"));
+        assert!(error("- a\n", false).contains("not a mapping"));
+    }
+
+    #[test]
+    fn integers_beyond_i64_load() {
+        let doc = load_str(
+            "s",
+            "openapi: 3.1.0\nx: -9223372036854776000\ny: 18446744073709551615\n",
+            false,
+        )
+        .unwrap();
+        assert!(doc.value["x"].is_f64());
+        assert!(doc.value["y"].is_u64());
+    }
+
+    #[test]
+    fn percent_encoded_references_resolve() {
+        let root: Value = serde_json::json!({"a b": {"c": 1}});
+        assert_eq!(
+            resolve_reference("s", "", &root, "#/a%20b/c").unwrap(),
+            &serde_json::json!(1)
+        );
+    }
+}

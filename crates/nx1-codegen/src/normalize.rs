@@ -1,0 +1,909 @@
+//! OpenAPI 3.1 (JSON Schema 2020-12) rewritten into the OpenAPI 3.0 dialect that openapiv3,
+//! progenitor and typify read, keeping meaning wherever 3.0 can say the same thing and
+//! recording a [`Note`] wherever it cannot.
+
+use serde_json::{Map, Value, json};
+
+use crate::error::{SpecError, child};
+use crate::load::Document;
+
+/// A step that changed or dropped meaning, reported as a build warning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub pointer: String,
+    pub message: String,
+}
+
+pub const HTTP_METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+const SCHEMA_TYPES: [&str; 7] = [
+    "string", "number", "integer", "boolean", "array", "object", "null",
+];
+
+/// Keywords that only annotate; next to a `$ref` in 3.0 they would be ignored anyway.
+const ANNOTATIONS: [&str; 8] = [
+    "title",
+    "description",
+    "summary",
+    "example",
+    "examples",
+    "deprecated",
+    "$comment",
+    "externalDocs",
+];
+
+/// Identification keywords with no bearing on the shape of the data.
+const SILENT_DROPS: [&str; 8] = [
+    "$schema",
+    "$id",
+    "$anchor",
+    "$dynamicAnchor",
+    "$vocabulary",
+    "$comment",
+    "$defs",
+    "definitions",
+];
+
+/// Validation keywords that OpenAPI 3.0 has no words for.
+const LOSSY_DROPS: [&str; 13] = [
+    "if",
+    "then",
+    "else",
+    "dependentSchemas",
+    "dependentRequired",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "contains",
+    "minContains",
+    "maxContains",
+    "propertyNames",
+    "patternProperties",
+    "$dynamicRef",
+];
+
+/// Rewrites `doc` in place into OpenAPI 3.0.3 and returns the lossy steps taken.
+pub fn normalize(doc: &mut Document) -> Result<Vec<Note>, SpecError> {
+    let mut normalizer = Normalizer {
+        origin: &doc.origin,
+        notes: Vec::new(),
+    };
+    normalizer.document(&mut doc.value)?;
+    Ok(normalizer.notes)
+}
+
+struct Normalizer<'a> {
+    origin: &'a str,
+    notes: Vec<Note>,
+}
+
+impl Normalizer<'_> {
+    fn error(&self, pointer: &str, message: impl Into<String>) -> SpecError {
+        SpecError::at_pointer(self.origin, pointer, message)
+    }
+
+    fn note(&mut self, pointer: &str, message: impl Into<String>) {
+        self.notes.push(Note {
+            pointer: pointer.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    fn document(&mut self, root: &mut Value) -> Result<(), SpecError> {
+        let Value::Object(map) = root else {
+            return Err(self.error("", "the document is not a mapping"));
+        };
+        map.insert("openapi".into(), json!("3.0.3"));
+        map.remove("jsonSchemaDialect");
+        if let Some(Value::Object(webhooks)) = map.remove("webhooks")
+            && !webhooks.is_empty()
+        {
+            self.note(
+                "/webhooks",
+                format!(
+                    "{} webhook(s) describe requests the API sends, not ones a client makes; no client methods for them",
+                    webhooks.len()
+                ),
+            );
+        }
+        if let Some(Value::Object(info)) = map.get_mut("info") {
+            info.remove("summary");
+            if let Some(Value::Object(license)) = info.get_mut("license") {
+                license.remove("identifier");
+            }
+        }
+        self.inline_path_item_refs(map)?;
+        self.security_schemes(map);
+
+        if !map.contains_key("paths") {
+            map.insert("paths".into(), json!({}));
+        }
+        if let Some(Value::Object(paths)) = map.get_mut("paths") {
+            for (path, item) in paths.iter_mut() {
+                let pointer = child("/paths", path);
+                self.path_item(item, &pointer)?;
+            }
+        }
+        if let Some(Value::Object(components)) = map.get_mut("components") {
+            if components.remove("callbacks").is_some() {
+                self.note(
+                    "/components/callbacks",
+                    "callbacks describe requests the API sends; dropped",
+                );
+            }
+            for section in [
+                "schemas",
+                "parameters",
+                "requestBodies",
+                "responses",
+                "headers",
+            ] {
+                let Some(Value::Object(entries)) = components.get_mut(section) else {
+                    continue;
+                };
+                let base = child("/components", section);
+                for (name, entry) in entries.iter_mut() {
+                    let pointer = child(&base, name);
+                    match section {
+                        "schemas" => self.schema(entry, &pointer)?,
+                        "parameters" => self.parameter(entry, &pointer)?,
+                        "requestBodies" => self.request_body(entry, &pointer)?,
+                        "responses" => self.response(entry, &pointer)?,
+                        _ => self.header(entry, &pointer)?,
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// 3.1 lets a path item be a `$ref` into `components.pathItems`; 3.0 tooling expects the
+    /// item itself, so the referenced item is copied in and the section removed.
+    fn inline_path_item_refs(&mut self, map: &mut Map<String, Value>) -> Result<(), SpecError> {
+        let path_items = map
+            .get_mut("components")
+            .and_then(Value::as_object_mut)
+            .and_then(|components| components.remove("pathItems"));
+        let Some(Value::Object(paths)) = map.get_mut("paths") else {
+            return Ok(());
+        };
+        for (path, item) in paths.iter_mut() {
+            let Some(Value::String(reference)) = item.get("$ref").cloned() else {
+                continue;
+            };
+            let pointer = child(&child("/paths", path), "$ref");
+            let name = reference
+                .strip_prefix("#/components/pathItems/")
+                .map(crate::error::unescape_token);
+            let target = name
+                .as_deref()
+                .and_then(|name| path_items.as_ref()?.get(name))
+                .cloned()
+                .ok_or_else(|| {
+                    self.error(
+                        &pointer,
+                        format!(
+                            "path item reference `{reference}` must point into components.pathItems"
+                        ),
+                    )
+                })?;
+            let Value::Object(mut merged) = target else {
+                return Err(self.error(&pointer, "the referenced path item is not a mapping"));
+            };
+            if let Value::Object(siblings) = item {
+                for (key, value) in siblings.iter() {
+                    if key != "$ref" {
+                        merged.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+            *item = Value::Object(merged);
+        }
+        Ok(())
+    }
+
+    /// `mutualTLS` is new in 3.1 and means nothing to an HTTP client generator.
+    fn security_schemes(&mut self, map: &mut Map<String, Value>) {
+        let mut dropped = Vec::new();
+        if let Some(Value::Object(schemes)) = map
+            .get_mut("components")
+            .and_then(|components| components.get_mut("securitySchemes"))
+        {
+            schemes.retain(|name, scheme| {
+                let keep = scheme.get("type").and_then(Value::as_str) != Some("mutualTLS");
+                if !keep {
+                    dropped.push(name.clone());
+                }
+                keep
+            });
+        }
+        for name in dropped {
+            self.note(
+                &child("/components/securitySchemes", &name),
+                "mutualTLS security scheme dropped: configure client certificates on reqwest",
+            );
+            strip_requirement(map.get_mut("security"), &name);
+            if let Some(Value::Object(paths)) = map.get_mut("paths") {
+                for item in paths.values_mut() {
+                    for method in HTTP_METHODS {
+                        if let Some(operation) = item.get_mut(method) {
+                            strip_requirement(operation.get_mut("security"), &name);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn path_item(&mut self, item: &mut Value, pointer: &str) -> Result<(), SpecError> {
+        let Value::Object(map) = item else {
+            return Err(self.error(pointer, "a path item must be a mapping"));
+        };
+        if let Some(parameters) = map.get_mut("parameters") {
+            self.parameter_list(parameters, &child(pointer, "parameters"))?;
+        }
+        for method in HTTP_METHODS {
+            if let Some(operation) = map.get_mut(method) {
+                self.operation(operation, &child(pointer, method))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn operation(&mut self, operation: &mut Value, pointer: &str) -> Result<(), SpecError> {
+        let Value::Object(map) = operation else {
+            return Err(self.error(pointer, "an operation must be a mapping"));
+        };
+        if map.remove("callbacks").is_some() {
+            self.note(
+                &child(pointer, "callbacks"),
+                "callbacks describe requests the API sends; dropped",
+            );
+        }
+        if let Some(parameters) = map.get_mut("parameters") {
+            self.parameter_list(parameters, &child(pointer, "parameters"))?;
+        }
+        if let Some(body) = map.get_mut("requestBody") {
+            self.request_body(body, &child(pointer, "requestBody"))?;
+        }
+        match map.get_mut("responses") {
+            Some(Value::Object(responses)) => {
+                let base = child(pointer, "responses");
+                for (status, response) in responses.iter_mut() {
+                    self.response(response, &child(&base, status))?;
+                }
+            }
+            Some(_) => {
+                return Err(self.error(
+                    &child(pointer, "responses"),
+                    "`responses` must be a mapping",
+                ));
+            }
+            // 3.1 made `responses` optional; 3.0 requires it, and an empty one says the same.
+            None => {
+                map.insert("responses".into(), json!({}));
+            }
+        }
+        Ok(())
+    }
+
+    fn parameter_list(&mut self, list: &mut Value, pointer: &str) -> Result<(), SpecError> {
+        let Value::Array(items) = list else {
+            return Err(self.error(pointer, "`parameters` must be a list"));
+        };
+        for (index, item) in items.iter_mut().enumerate() {
+            self.parameter(item, &child(pointer, &index.to_string()))?;
+        }
+        Ok(())
+    }
+
+    fn parameter(&mut self, parameter: &mut Value, pointer: &str) -> Result<(), SpecError> {
+        let Value::Object(map) = parameter else {
+            return Err(self.error(pointer, "a parameter must be a mapping"));
+        };
+        if map.contains_key("$ref") {
+            return Ok(());
+        }
+        self.content_as_schema(map, pointer)?;
+        examples_list_to_example(map);
+        if let Some(schema) = map.get_mut("schema") {
+            self.schema(schema, &child(pointer, "schema"))?;
+        }
+        Ok(())
+    }
+
+    fn header(&mut self, header: &mut Value, pointer: &str) -> Result<(), SpecError> {
+        let Value::Object(map) = header else {
+            return Err(self.error(pointer, "a header must be a mapping"));
+        };
+        if map.contains_key("$ref") {
+            return Ok(());
+        }
+        self.content_as_schema(map, pointer)?;
+        examples_list_to_example(map);
+        if let Some(schema) = map.get_mut("schema") {
+            self.schema(schema, &child(pointer, "schema"))?;
+        }
+        Ok(())
+    }
+
+    /// A parameter described by `content` (a serialised JSON value, say) is read as its plain
+    /// schema: progenitor only knows `schema`.
+    fn content_as_schema(
+        &mut self,
+        map: &mut Map<String, Value>,
+        pointer: &str,
+    ) -> Result<(), SpecError> {
+        if map.contains_key("schema") {
+            map.remove("content");
+            return Ok(());
+        }
+        let Some(content) = map.remove("content") else {
+            map.insert("schema".into(), json!({}));
+            return Ok(());
+        };
+        let schema = content
+            .as_object()
+            .and_then(|media| media.values().next())
+            .and_then(|media| media.get("schema"))
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        self.note(
+            &child(pointer, "content"),
+            "`content` replaced by its schema: the value is sent as a plain string, not serialised per media type",
+        );
+        map.insert("schema".into(), schema);
+        Ok(())
+    }
+
+    fn request_body(&mut self, body: &mut Value, pointer: &str) -> Result<(), SpecError> {
+        let Value::Object(map) = body else {
+            return Err(self.error(pointer, "a request body must be a mapping"));
+        };
+        if map.contains_key("$ref") {
+            return Ok(());
+        }
+        self.content(map, pointer)
+    }
+
+    fn response(&mut self, response: &mut Value, pointer: &str) -> Result<(), SpecError> {
+        let Value::Object(map) = response else {
+            return Err(self.error(pointer, "a response must be a mapping"));
+        };
+        if map.contains_key("$ref") {
+            return Ok(());
+        }
+        if !map.contains_key("description") {
+            map.insert("description".into(), json!(""));
+        }
+        if let Some(Value::Object(headers)) = map.get_mut("headers") {
+            let base = child(pointer, "headers");
+            for (name, header) in headers.iter_mut() {
+                self.header(header, &child(&base, name))?;
+            }
+        }
+        self.content(map, pointer)
+    }
+
+    fn content(&mut self, map: &mut Map<String, Value>, pointer: &str) -> Result<(), SpecError> {
+        let Some(content) = map.get_mut("content") else {
+            return Ok(());
+        };
+        let base = child(pointer, "content");
+        let Value::Object(media_types) = content else {
+            return Err(self.error(&base, "`content` must be a mapping of media types"));
+        };
+        for (media_type, media) in media_types.iter_mut() {
+            let here = child(&base, media_type);
+            let Value::Object(media) = media else {
+                return Err(self.error(&here, "a media type object must be a mapping"));
+            };
+            examples_list_to_example(media);
+            if let Some(schema) = media.get_mut("schema") {
+                self.schema(schema, &child(&here, "schema"))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn schema(&mut self, schema: &mut Value, pointer: &str) -> Result<(), SpecError> {
+        match schema {
+            Value::Bool(true) => {
+                *schema = json!({});
+                return Ok(());
+            }
+            Value::Bool(false) => {
+                *schema = json!({"not": {}});
+                return Ok(());
+            }
+            Value::Object(_) => {}
+            _ => return Err(self.error(pointer, "a schema must be a mapping or a boolean")),
+        }
+        let Value::Object(map) = schema else {
+            return Ok(());
+        };
+
+        if map.contains_key("$ref") {
+            self.reference_siblings(map);
+            if map.len() == 1 {
+                return Ok(());
+            }
+        }
+        if let Some(value) = map.remove("const")
+            && !map.contains_key("enum")
+        {
+            map.insert("enum".into(), Value::Array(vec![value]));
+        }
+        if let Some(Value::Array(examples)) = map.remove("examples")
+            && !map.contains_key("example")
+            && let Some(first) = examples.into_iter().next()
+        {
+            map.insert("example".into(), first);
+        }
+        self.type_keyword(map, pointer)?;
+        self.fold_null_branches(map, "anyOf");
+        self.fold_null_branches(map, "oneOf");
+        exclusive_bound(map, "exclusiveMinimum", "minimum", f64::max);
+        exclusive_bound(map, "exclusiveMaximum", "maximum", f64::min);
+        content_keywords(map);
+        self.tuples(map, pointer);
+        for keyword in SILENT_DROPS {
+            map.remove(keyword);
+        }
+        for keyword in LOSSY_DROPS {
+            if map.remove(keyword).is_some() {
+                self.note(
+                    &child(pointer, keyword),
+                    format!("`{keyword}` has no OpenAPI 3.0 equivalent; not validated"),
+                );
+            }
+        }
+        if map.get("type").and_then(Value::as_str) == Some("integer") {
+            integer_bounds(map);
+        }
+        if map.get("type").and_then(Value::as_str) == Some("array") && !map.contains_key("items")
+        {
+            map.insert("items".into(), json!({}));
+        }
+        if let Some(Value::Array(required)) = map.get("required")
+            && required.iter().any(|name| !name.is_string())
+        {
+            return Err(self.error(
+                &child(pointer, "required"),
+                "`required` must list property names",
+            ));
+        }
+
+        if let Some(Value::Object(properties)) = map.get_mut("properties") {
+            let base = child(pointer, "properties");
+            for (name, property) in properties.iter_mut() {
+                self.schema(property, &child(&base, name))?;
+            }
+        }
+        for keyword in ["items", "not"] {
+            if let Some(sub) = map.get_mut(keyword) {
+                self.schema(sub, &child(pointer, keyword))?;
+            }
+        }
+        if let Some(sub) = map.get_mut("additionalProperties")
+            && sub.is_object()
+        {
+            self.schema(sub, &child(pointer, "additionalProperties"))?;
+        }
+        for keyword in ["allOf", "anyOf", "oneOf"] {
+            match map.get_mut(keyword) {
+                Some(Value::Array(branches)) => {
+                    let base = child(pointer, keyword);
+                    for (index, branch) in branches.iter_mut().enumerate() {
+                        self.schema(branch, &child(&base, &index.to_string()))?;
+                    }
+                }
+                Some(_) => {
+                    return Err(self.error(
+                        &child(pointer, keyword),
+                        format!("`{keyword}` must be a list of schemas"),
+                    ));
+                }
+                None => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// 3.1 allows keywords beside `$ref`; 3.0 ignores them. Annotations are dropped, anything
+    /// that constrains or changes the type (`nullable`, `default`, ...) moves onto an `allOf`
+    /// wrapper so that it keeps its effect.
+    fn reference_siblings(&mut self, map: &mut Map<String, Value>) {
+        for annotation in ANNOTATIONS {
+            map.remove(annotation);
+        }
+        if map.len() == 1 {
+            return;
+        }
+        let Some(reference) = map.remove("$ref") else {
+            return;
+        };
+        let mut wrapped = vec![json!({ "$ref": reference })];
+        if let Some(Value::Array(existing)) = map.remove("allOf") {
+            wrapped.extend(existing);
+        }
+        map.insert("allOf".into(), Value::Array(wrapped));
+    }
+
+    /// `type: [string, "null"]` becomes `type: string, nullable: true`; several non-null
+    /// types become an `anyOf` with the keywords that apply to each.
+    fn type_keyword(
+        &mut self,
+        map: &mut Map<String, Value>,
+        pointer: &str,
+    ) -> Result<(), SpecError> {
+        let Some(kind) = map.get("type").cloned() else {
+            return Ok(());
+        };
+        let here = child(pointer, "type");
+        let kinds: Vec<String> = match kind {
+            Value::String(kind) => vec![kind],
+            Value::Array(kinds) => kinds
+                .into_iter()
+                .map(|kind| match kind {
+                    Value::String(kind) => Ok(kind),
+                    _ => Err(self.error(&here, "`type` entries must be strings")),
+                })
+                .collect::<Result<_, _>>()?,
+            _ => return Err(self.error(&here, "`type` must be a string or a list of strings")),
+        };
+        if let Some(unknown) = kinds
+            .iter()
+            .find(|kind| !SCHEMA_TYPES.contains(&kind.as_str()))
+        {
+            return Err(self.error(
+                &here,
+                format!(
+                    "unknown type `{unknown}`; expected one of {}",
+                    SCHEMA_TYPES.join(", ")
+                ),
+            ));
+        }
+        let nullable = kinds.iter().any(|kind| kind == "null");
+        let mut concrete: Vec<String> = kinds.into_iter().filter(|kind| kind != "null").collect();
+        concrete.dedup();
+        map.remove("type");
+        if nullable {
+            map.insert("nullable".into(), json!(true));
+        }
+        match concrete.len() {
+            0 => {
+                map.insert("enum".into(), json!([null]));
+            }
+            1 => {
+                map.insert("type".into(), Value::String(concrete.remove(0)));
+            }
+            _ => {
+                let branches: Vec<Value> = concrete
+                    .iter()
+                    .map(|kind| Value::Object(split_for_type(map, kind)))
+                    .collect();
+                for keyword in TYPE_SPECIFIC.iter().flat_map(|(_, keywords)| *keywords) {
+                    map.remove(*keyword);
+                }
+                map.remove("enum");
+                map.remove("format");
+                let union = Value::Array(branches);
+                match map.remove("anyOf") {
+                    Some(existing) => {
+                        let mut all_of = match map.remove("allOf") {
+                            Some(Value::Array(all_of)) => all_of,
+                            _ => Vec::new(),
+                        };
+                        all_of.push(json!({ "anyOf": union }));
+                        all_of.push(json!({ "anyOf": existing }));
+                        map.insert("allOf".into(), Value::Array(all_of));
+                    }
+                    None => {
+                        map.insert("anyOf".into(), union);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `anyOf: [X, {type: "null"}]` is how pydantic spells `Optional[X]`: the null branch
+    /// becomes `nullable: true`, and a lone remaining branch is lifted into the schema so
+    /// that typify sees `Option<X>` rather than a one-variant enum.
+    fn fold_null_branches(&mut self, map: &mut Map<String, Value>, keyword: &str) {
+        let Some(Value::Array(branches)) = map.get(keyword) else {
+            return;
+        };
+        if !branches.iter().any(is_null_schema) {
+            return;
+        }
+        let mut rest: Vec<Value> = branches
+            .iter()
+            .filter(|branch| !is_null_schema(branch))
+            .cloned()
+            .collect();
+        map.remove(keyword);
+        map.insert("nullable".into(), json!(true));
+        match rest.len() {
+            0 => {
+                map.insert("enum".into(), json!([null]));
+            }
+            1 => match rest.remove(0) {
+                Value::Object(branch) if branch.contains_key("$ref") && branch.len() == 1 => {
+                    let mut all_of = vec![Value::Object(branch)];
+                    if let Some(Value::Array(existing)) = map.remove("allOf") {
+                        all_of.extend(existing);
+                    }
+                    map.insert("allOf".into(), Value::Array(all_of));
+                }
+                Value::Object(branch) if lift_is_safe(map, &branch) => {
+                    for (key, value) in branch {
+                        if key == "nullable" {
+                            continue;
+                        }
+                        map.entry(key).or_insert(value);
+                    }
+                }
+                other => {
+                    map.insert(keyword.into(), Value::Array(vec![other]));
+                }
+            },
+            _ => {
+                map.insert(keyword.into(), Value::Array(rest));
+            }
+        }
+    }
+
+    /// `prefixItems` (and the draft-4 list form of `items`) describe tuples, which 3.0
+    /// cannot: the items become the union of the positions, the length stays bounded.
+    fn tuples(&mut self, map: &mut Map<String, Value>, pointer: &str) {
+        let positions = match (map.remove("prefixItems"), map.get("items")) {
+            (Some(Value::Array(positions)), _) => positions,
+            (_, Some(Value::Array(_))) => match map.remove("items") {
+                Some(Value::Array(positions)) => positions,
+                _ => return,
+            },
+            (Some(_), _) | (None, _) => return,
+        };
+        let closed = matches!(map.get("items"), Some(Value::Bool(false)))
+            || (!map.contains_key("items")
+                && matches!(map.get("additionalItems"), Some(Value::Bool(false))));
+        map.remove("additionalItems");
+        let count = positions.len();
+        let mut distinct: Vec<Value> = Vec::new();
+        for position in positions {
+            if !distinct.contains(&position) {
+                distinct.push(position);
+            }
+        }
+        if let Some(rest) = map.remove("items")
+            && !matches!(rest, Value::Bool(_))
+            && !distinct.contains(&rest)
+        {
+            distinct.push(rest);
+        }
+        let items = match distinct.len() {
+            0 => json!({}),
+            1 => distinct.remove(0),
+            _ => json!({ "anyOf": distinct }),
+        };
+        map.insert("items".into(), items);
+        map.entry("type").or_insert(json!("array"));
+        map.entry("minItems").or_insert(json!(count));
+        if closed {
+            map.entry("maxItems").or_insert(json!(count));
+        }
+        self.note(
+            &child(pointer, "prefixItems"),
+            format!("tuple of {count} positions read as a list of their union"),
+        );
+    }
+}
+
+const TYPE_SPECIFIC: [(&str, &[&str]); 4] = [
+    ("string", &["minLength", "maxLength", "pattern"]),
+    (
+        "number",
+        &[
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "multipleOf",
+        ],
+    ),
+    (
+        "array",
+        &[
+            "items",
+            "prefixItems",
+            "minItems",
+            "maxItems",
+            "uniqueItems",
+        ],
+    ),
+    (
+        "object",
+        &[
+            "properties",
+            "required",
+            "additionalProperties",
+            "minProperties",
+            "maxProperties",
+        ],
+    ),
+];
+
+/// The part of a multi-type schema that applies to one of its types.
+fn split_for_type(map: &Map<String, Value>, kind: &str) -> Map<String, Value> {
+    let family = if kind == "integer" { "number" } else { kind };
+    let mut branch = Map::new();
+    branch.insert("type".into(), json!(kind));
+    if let Some((_, keywords)) = TYPE_SPECIFIC.iter().find(|(name, _)| *name == family) {
+        for keyword in *keywords {
+            if let Some(value) = map.get(*keyword) {
+                branch.insert((*keyword).into(), value.clone());
+            }
+        }
+    }
+    if let Some(format) = map.get("format")
+        && matches!(kind, "string" | "number" | "integer")
+    {
+        branch.insert("format".into(), format.clone());
+    }
+    if let Some(Value::Array(values)) = map.get("enum") {
+        let values: Vec<Value> = values
+            .iter()
+            .filter(|value| value_has_type(value, kind))
+            .cloned()
+            .collect();
+        if !values.is_empty() {
+            branch.insert("enum".into(), Value::Array(values));
+        }
+    }
+    branch
+}
+
+fn value_has_type(value: &Value, kind: &str) -> bool {
+    match kind {
+        "string" => value.is_string(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        _ => value.is_null(),
+    }
+}
+
+fn is_null_schema(schema: &Value) -> bool {
+    let Value::Object(map) = schema else {
+        return false;
+    };
+    let says_null = match map.get("type") {
+        Some(Value::String(kind)) => kind == "null",
+        Some(Value::Array(kinds)) => kinds.len() == 1 && kinds[0] == "null",
+        None => {
+            map.get("enum") == Some(&json!([null])) || map.get("const") == Some(&Value::Null)
+        }
+        _ => false,
+    };
+    says_null
+        && map
+            .keys()
+            .all(|key| matches!(key.as_str(), "type" | "enum" | "const" | "nullable") || ANNOTATIONS.contains(&key.as_str()))
+}
+
+/// A branch can be lifted into its parent when the two do not both constrain the same thing.
+fn lift_is_safe(parent: &Map<String, Value>, branch: &Map<String, Value>) -> bool {
+    branch.keys().all(|key| {
+        ANNOTATIONS.contains(&key.as_str())
+            || key == "default"
+            || key == "nullable"
+            || !parent.contains_key(key)
+    })
+}
+
+/// JSON Schema 2020-12 writes `exclusiveMinimum: 5`; 3.0 writes `minimum: 5,
+/// exclusiveMinimum: true`.
+fn exclusive_bound(
+    map: &mut Map<String, Value>,
+    exclusive: &str,
+    inclusive: &str,
+    stricter: fn(f64, f64) -> f64,
+) {
+    let Some(bound) = map.get(exclusive).and_then(Value::as_f64) else {
+        return;
+    };
+    let bound_value = map.remove(exclusive).unwrap_or(Value::Null);
+    let exclusive_is_stricter = map
+        .get(inclusive)
+        .and_then(Value::as_f64)
+        .is_none_or(|existing| stricter(existing, bound) == bound);
+    if exclusive_is_stricter {
+        map.insert(inclusive.into(), bound_value);
+        map.insert(exclusive.into(), json!(true));
+    }
+}
+
+/// `contentEncoding`/`contentMediaType` describe encoded strings; 3.0 says the same with
+/// `format: byte` (base64) and `format: binary` (raw octets, e.g. an uploaded file).
+fn content_keywords(map: &mut Map<String, Value>) {
+    let encoding = map.remove("contentEncoding");
+    let media_type = map.remove("contentMediaType");
+    if map.contains_key("format") {
+        return;
+    }
+    if encoding.as_ref().and_then(Value::as_str) == Some("base64") {
+        map.insert("format".into(), json!("byte"));
+    } else if let Some(Value::String(media_type)) = media_type
+        && !media_type.starts_with("text/")
+        && !media_type.contains("json")
+    {
+        map.insert("format".into(), json!("binary"));
+    }
+}
+
+/// openapiv3 reads integer bounds as i64: clamp those beyond it (the OpenAI spec writes
+/// ±9223372036854776000) and round fractional ones inwards.
+fn integer_bounds(map: &mut Map<String, Value>) {
+    for (keyword, round) in [("minimum", f64::ceil as fn(f64) -> f64), ("maximum", f64::floor)] {
+        let Some(value) = map.get(keyword) else {
+            continue;
+        };
+        if value.is_i64() {
+            continue;
+        }
+        let Some(float) = value.as_f64() else {
+            map.remove(keyword);
+            continue;
+        };
+        let clamped = if float >= i64::MAX as f64 {
+            i64::MAX
+        } else if float <= i64::MIN as f64 {
+            i64::MIN
+        } else {
+            round(float) as i64
+        };
+        map.insert(keyword.into(), json!(clamped));
+    }
+    if let Some(multiple) = map.get("multipleOf")
+        && !multiple.is_i64()
+    {
+        match multiple.as_f64() {
+            Some(float) if float.fract() == 0.0 && float >= 1.0 && float < i64::MAX as f64 => {
+                map.insert("multipleOf".into(), json!(float as i64));
+            }
+            _ => {
+                map.remove("multipleOf");
+            }
+        }
+    }
+}
+
+/// In parameters and media types `examples` is a map of Example objects; some generators
+/// write a JSON Schema style list there instead.
+fn examples_list_to_example(map: &mut Map<String, Value>) {
+    if matches!(map.get("examples"), Some(Value::Array(_)))
+        && let Some(Value::Array(examples)) = map.remove("examples")
+        && !map.contains_key("example")
+        && let Some(first) = examples.into_iter().next()
+    {
+        map.insert("example".into(), first);
+    }
+}
+
+fn strip_requirement(security: Option<&mut Value>, scheme: &str) {
+    if let Some(Value::Array(requirements)) = security {
+        requirements.retain(|requirement| {
+            requirement
+                .as_object()
+                .is_none_or(|requirement| !requirement.contains_key(scheme))
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests;

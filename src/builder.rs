@@ -1,0 +1,151 @@
+//! A reqwest-style builder for [`Client`].
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+
+use crate::auth::Credentials;
+use crate::generated::Client;
+
+/// Why [`ClientBuilder::build`] refused.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("no base url: call .base_url(\"https://…\") on the client builder")]
+    MissingBaseUrl,
+    #[error("base url `{url}` is invalid ({reason}); give an absolute http or https url")]
+    InvalidBaseUrl { url: String, reason: String },
+    #[error(
+        "the {which} contains characters not allowed in an http header; check for stray newlines"
+    )]
+    InvalidCredential { which: &'static str },
+    #[error("cannot build the http client: {0}")]
+    Http(#[source] reqwest::Error),
+}
+
+/// Configures a [`Client`]. Setters take and return the builder by value; errors are
+/// reported once, by [`build`](Self::build).
+#[derive(Default)]
+pub struct ClientBuilder {
+    base_url: Option<String>,
+    psk: Option<String>,
+    bearer: Option<String>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    user_agent: Option<String>,
+    http: Option<reqwest::Client>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("psk", &self.psk.as_ref().map(|_| "<redacted>"))
+            .field("bearer", &self.bearer.as_ref().map(|_| "<redacted>"))
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+}
+
+impl ClientBuilder {
+    /// The API's base URL, e.g. `https://aiapi.acme.nx1cloud.com` (no trailing path needed).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// A pre-shared key, sent as `Authorization-PSK` to operations that accept one.
+    pub fn psk(mut self, psk: impl Into<String>) -> Self {
+        self.psk = Some(psk.into());
+        self
+    }
+
+    /// An OAuth2 access token, sent as `Authorization: Bearer` to operations that accept one.
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.bearer = Some(token.into());
+        self
+    }
+
+    /// The limit for a whole request, connection to last byte. Default: 15 seconds.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The limit for establishing a connection. Default: the request timeout.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The `User-Agent` header. Default: `nx1-client/<version>`.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Uses a preconfigured reqwest client (proxies, TLS roots, pools); the timeouts and user
+    /// agent set here are then ignored.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    pub fn build(self) -> Result<Client, BuildError> {
+        let base_url = self.base_url.ok_or(BuildError::MissingBaseUrl)?;
+        let parsed = reqwest::Url::parse(&base_url).map_err(|err| BuildError::InvalidBaseUrl {
+            url: base_url.clone(),
+            reason: err.to_string(),
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(BuildError::InvalidBaseUrl {
+                url: base_url,
+                reason: format!("scheme `{}` is not http or https", parsed.scheme()),
+            });
+        }
+        let credentials = Credentials {
+            psk: secret_header(self.psk, "psk", |psk| psk)?,
+            bearer: secret_header(self.bearer, "bearer token", |token| {
+                format!("Bearer {token}")
+            })?,
+        };
+        let http = match self.http {
+            Some(http) => http,
+            None => {
+                let timeout = self.timeout.unwrap_or(Duration::from_secs(15));
+                reqwest::Client::builder()
+                    .timeout(timeout)
+                    .connect_timeout(self.connect_timeout.unwrap_or(timeout))
+                    .user_agent(self.user_agent.unwrap_or_else(|| {
+                        concat!("nx1-client/", env!("CARGO_PKG_VERSION")).to_owned()
+                    }))
+                    .build()
+                    .map_err(BuildError::Http)?
+            }
+        };
+        let base_url = base_url.trim_end_matches('/');
+        Ok(Client::new_with_client(base_url, http, credentials))
+    }
+}
+
+fn secret_header(
+    secret: Option<String>,
+    which: &'static str,
+    render: impl FnOnce(String) -> String,
+) -> Result<Option<HeaderValue>, BuildError> {
+    let Some(secret) = secret else {
+        return Ok(None);
+    };
+    let mut value = HeaderValue::from_str(&render(secret))
+        .map_err(|_| BuildError::InvalidCredential { which })?;
+    value.set_sensitive(true);
+    Ok(Some(value))
+}

@@ -1,0 +1,40 @@
+//! A typed client for the Nx1 AI API, generated from the vendored `openapi.yaml`.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = nx1_client::Client::builder()
+//!     .base_url("https://aiapi.example.nx1cloud.com")
+//!     .psk(std::env::var("NX1_PSK")?)
+//!     .build()?;
+//! let ids = vec![uuid::Uuid::new_v4()];
+//! let statuses = client.get_training_job_statuses(Some(&ids)).await?;
+//! for job in statuses.into_inner().jobs {
+//!     println!("{} {:?}", job.id, job.status);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Every operation of the spec is a method on [`Client`]; request and response types live in
+//! [`types`], multipart forms in [`forms`]. Credentials are applied per operation as the
+//! spec's `security` says: the PSK as `Authorization-PSK`, a token as `Authorization: Bearer`.
+
+mod auth;
+mod builder;
+mod errors;
+
+#[allow(
+    clippy::all,
+    clippy::pedantic,
+    unused_imports,
+    unreachable_patterns,
+    missing_docs
+)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/client.rs"));
+}
+
+pub use auth::Credentials;
+pub use builder::{BuildError, ClientBuilder};
+pub use errors::ErrorExt;
+pub use generated::{ByteStream, Client, Error, ResponseValue, forms, security, types};

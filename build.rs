@@ -20,16 +20,17 @@ fn main() -> ExitCode {
 fn generate() -> Result<(), String> {
     let doc = nx1_codegen::load_file(Path::new(SPEC)).map_err(|err| err.to_string())?;
     let prepared = nx1_codegen::prepare(doc).map_err(|err| err.to_string())?;
-    for note in &prepared.notes {
-        println!("cargo:warning={SPEC}#{}: {}", note.pointer, note.message);
-    }
     let config = nx1_codegen::ClientConfig {
         inner_type: Some("crate::Credentials".to_owned()),
         hooks_expected: true,
     };
-    let code = nx1_codegen::generate_client(&prepared, &config).map_err(|err| err.to_string())?;
+    let client =
+        nx1_codegen::generate_client(&prepared, &config).map_err(|err| err.to_string())?;
+    for note in prepared.notes.iter().chain(&client.notes) {
+        println!("cargo:warning={SPEC}#{}: {}", note.pointer, note.message);
+    }
     let out_dir = std::env::var_os("OUT_DIR").ok_or("OUT_DIR is not set; run through cargo")?;
     let target = PathBuf::from(out_dir).join("client.rs");
-    std::fs::write(&target, code)
+    std::fs::write(&target, client.code)
         .map_err(|err| format!("cannot write {}: {err}", target.display()))
 }

@@ -1,9 +1,36 @@
-fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let doc = nx1_codegen::load_file(std::path::Path::new(&args[1]))?;
-    let prepared = nx1_codegen::prepare(doc)?;
-    for n in &prepared.notes { eprintln!("note: {}: {}", n.pointer, n.message); }
-    let code = nx1_codegen::generate_client(&prepared, &Default::default())?;
-    std::fs::write(&args[2], code)?;
-    Ok(())
+//! Project automation: `cargo xtask <task>`.
+
+mod corpus;
+
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+
+const HELP: &str = "\
+usage: cargo xtask <task> [options]
+
+tasks:
+  corpus [--specs DIR]... [--check]   generate and compile a client for every spec in DIR
+                                      (default ../shared/specs); fails if any spec fails
+";
+
+fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    match args.next().as_deref() {
+        Some("corpus") => corpus::run(args.collect()),
+        Some("help" | "--help" | "-h") | None => {
+            print!("{HELP}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown task `{other}`; run `cargo xtask help` for the list"),
+    }
+}
+
+/// The workspace root: xtask lives one level below it.
+pub fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or(manifest)
 }

@@ -39,6 +39,7 @@ pub struct Adapted {
 /// Adapts every operation of `root` in place. Operations set aside are removed from `root`.
 pub fn adapt(origin: &str, root: &mut Value) -> Result<Adapted, SpecError> {
     let mut adapted = Adapted::default();
+    nullable_components(root);
     let components = root.get("components").cloned().unwrap_or_else(|| json!({}));
     let mut hoisted: Map<String, Value> = Map::new();
     let existing_schemas: BTreeSet<String> = components
@@ -632,6 +633,69 @@ fn body_preference(kind: &BodyKind) -> u8 {
         BodyKind::OctetStream => 3,
         BodyKind::Text(_) => 4,
         BodyKind::Raw(_) => 5,
+    }
+}
+
+/// typify turns a nullable component `X` into `struct X(Option<X>)` beside the `X` it wraps,
+/// defining the name twice. The nullability moves to every place that refers to `X`, where
+/// it means the same (`Option<X>`).
+fn nullable_components(root: &mut Value) {
+    let Some(Value::Object(schemas)) = root.pointer_mut("/components/schemas") else {
+        return;
+    };
+    let mut nullable = BTreeSet::new();
+    for (name, schema) in schemas.iter_mut() {
+        if let Value::Object(schema) = schema
+            && schema.get("nullable") == Some(&json!(true))
+            && !is_plain_scalar(schema)
+        {
+            schema.remove("nullable");
+            nullable.insert(format!(
+                "#/components/schemas/{}",
+                crate::error::escape_token(name)
+            ));
+        }
+    }
+    if !nullable.is_empty() {
+        wrap_references(root, &nullable);
+    }
+}
+
+/// A nullable string or number component becomes `Option<String>` without trouble.
+fn is_plain_scalar(schema: &Map<String, Value>) -> bool {
+    matches!(
+        schema.get("type").and_then(Value::as_str),
+        Some("string" | "integer" | "number" | "boolean")
+    ) && !schema.contains_key("enum")
+}
+
+fn wrap_references(value: &mut Value, targets: &BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get("$ref")
+                && targets.contains(reference)
+            {
+                let reference = map.remove("$ref").unwrap_or_default();
+                let mut all_of = vec![json!({ "$ref": reference })];
+                if let Some(Value::Array(existing)) = map.remove("allOf") {
+                    all_of.extend(existing);
+                }
+                map.insert("allOf".into(), Value::Array(all_of));
+                map.insert("nullable".into(), json!(true));
+                return;
+            }
+            for (key, item) in map.iter_mut() {
+                if !matches!(key.as_str(), "example" | "examples" | "default" | "enum") {
+                    wrap_references(item, targets);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                wrap_references(item, targets);
+            }
+        }
+        _ => {}
     }
 }
 

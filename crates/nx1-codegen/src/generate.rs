@@ -75,38 +75,39 @@ fn to_openapiv3(origin: &str, value: Value) -> Result<openapiv3::OpenAPI, SpecEr
     })
 }
 
-/// Generates the client source (formatted Rust) for a prepared spec.
-pub fn generate_client(prepared: &Prepared, config: &ClientConfig) -> Result<String, SpecError> {
-    let mut settings = progenitor::GenerationSettings::new();
-    settings.with_interface(progenitor::InterfaceStyle::Positional);
-    if let Some(inner) = &config.inner_type {
-        let inner: TokenStream = inner.parse().map_err(|_| {
-            SpecError::whole(&prepared.origin, format!("inner type `{inner}` is not a Rust path"))
-        })?;
-        settings.with_inner_type(inner);
-    }
-    if config.hooks_expected {
-        settings.with_hooks(progenitor::HooksMode::Expected);
-    }
-    let mut generator = progenitor::Generator::new(&settings);
-    // progenitor asserts and `todo!`s on shapes it does not support; whatever slipped past
-    // adaptation must surface as an error naming the spec, not as a build-script panic.
-    let generated = catch_unwind(AssertUnwindSafe(|| generator.generate_tokens(&prepared.spec)))
-        .map_err(|payload| {
-            let message = payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_else(|| "unknown panic".to_owned());
-            SpecError::whole(
-                &prepared.origin,
-                format!("progenitor panicked: {message}; please report this spec"),
-            )
-        })?
-        .map_err(|err| {
-            SpecError::whole(&prepared.origin, format!("progenitor rejected the spec: {err}"))
-        })?;
+/// Generated client source (formatted Rust), with the lossy steps generation itself took.
+#[derive(Debug, Clone)]
+pub struct GeneratedClient {
+    pub code: String,
+    pub notes: Vec<Note>,
+}
 
+/// Generates the client source for a prepared spec.
+pub fn generate_client(
+    prepared: &Prepared,
+    config: &ClientConfig,
+) -> Result<GeneratedClient, SpecError> {
+    let mut notes = Vec::new();
+    let generated = match run_progenitor(&prepared.spec, &prepared.origin, config) {
+        // typify checks each default against the type it derives and cannot for some
+        // composites (a `$ref` to a union, say). Defaults are a server-side matter for a
+        // client, so the composite ones go and generation runs once more.
+        Err(err) if err.message.contains("does not conform") => {
+            let mut value = serde_json::to_value(&prepared.spec).map_err(|err| {
+                SpecError::whole(&prepared.origin, format!("cannot re-serialise the spec: {err}"))
+            })?;
+            let dropped = drop_composite_defaults(&mut value);
+            notes.push(Note {
+                pointer: String::new(),
+                message: format!(
+                    "typify rejected a default value; {dropped} default(s) of composite schemas dropped"
+                ),
+            });
+            let spec = to_openapiv3(&prepared.origin, value)?;
+            run_progenitor(&spec, &prepared.origin, config)?
+        }
+        other => other?,
+    };
     let extra = custom::methods(&prepared.set_aside).map_err(|message| {
         SpecError::whole(&prepared.origin, format!("{message}; please report this spec"))
     })?;
@@ -122,5 +123,67 @@ pub fn generate_client(prepared: &Prepared, config: &ClientConfig) -> Result<Str
             format!("generated code does not parse ({err}); please report this spec"),
         )
     })?;
-    Ok(prettyplease::unparse(&file))
+    Ok(GeneratedClient {
+        code: prettyplease::unparse(&file),
+        notes,
+    })
+}
+
+fn run_progenitor(
+    spec: &openapiv3::OpenAPI,
+    origin: &str,
+    config: &ClientConfig,
+) -> Result<TokenStream, SpecError> {
+    let mut settings = progenitor::GenerationSettings::new();
+    settings.with_interface(progenitor::InterfaceStyle::Positional);
+    if let Some(inner) = &config.inner_type {
+        let inner: TokenStream = inner.parse().map_err(|_| {
+            SpecError::whole(origin, format!("inner type `{inner}` is not a Rust path"))
+        })?;
+        settings.with_inner_type(inner);
+    }
+    if config.hooks_expected {
+        settings.with_hooks(progenitor::HooksMode::Expected);
+    }
+    let mut generator = progenitor::Generator::new(&settings);
+    // progenitor asserts and `todo!`s on shapes it does not support; whatever slipped past
+    // adaptation must surface as an error naming the spec, not as a build-script panic.
+    catch_unwind(AssertUnwindSafe(|| generator.generate_tokens(spec)))
+        .map_err(|payload| {
+            let message = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            SpecError::whole(origin, format!("progenitor panicked: {message}; please report this spec"))
+        })?
+        .map_err(|err| SpecError::whole(origin, format!("progenitor rejected the spec: {err}")))
+}
+
+/// Removes `default` from every schema that is not a plain scalar; returns how many.
+fn drop_composite_defaults(value: &mut Value) -> usize {
+    let mut dropped = 0;
+    match value {
+        Value::Object(map) => {
+            let composite = ["allOf", "anyOf", "oneOf", "$ref", "properties"]
+                .iter()
+                .any(|key| map.contains_key(*key));
+            if composite && map.contains_key("default") && !map.contains_key("in") {
+                map.remove("default");
+                dropped += 1;
+            }
+            for (key, item) in map.iter_mut() {
+                if !matches!(key.as_str(), "example" | "examples" | "default" | "enum") {
+                    dropped += drop_composite_defaults(item);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                dropped += drop_composite_defaults(item);
+            }
+        }
+        _ => {}
+    }
+    dropped
 }

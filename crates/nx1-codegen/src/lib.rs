@@ -14,4 +14,4 @@ pub mod custom;
 pub mod generate;
 pub mod security;
 
-pub use generate::{ClientConfig, Prepared, generate_client, prepare};
+pub use generate::{ClientConfig, GeneratedClient, Prepared, generate_client, prepare};

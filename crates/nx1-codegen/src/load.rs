@@ -62,7 +62,10 @@ pub fn load_str(origin: &str, text: &str, is_json: bool) -> Result<Document, Spe
 }
 
 fn parse_yaml(origin: &str, text: &str) -> Result<Value, SpecError> {
-    serde_saphyr::from_str::<Value>(text).map_err(|err| {
+    // YAML 1.1 reads `y`, `n`, `on`, `off` as booleans; OpenAPI documents are YAML 1.2,
+    // where they are strings (the OpenAI spec requires a property named `y`).
+    let options = serde_saphyr::options! { strict_booleans: true };
+    serde_saphyr::from_str_with_options::<Value>(text, options).map_err(|err| {
         let rendered = err.to_string();
         // serde-saphyr renders "error: line L column C: message" followed by a source excerpt;
         // keep the first line and lift the position into the location.
@@ -279,6 +282,15 @@ mod tests {
         .unwrap();
         assert!(doc.value["x"].is_f64());
         assert!(doc.value["y"].is_u64());
+    }
+
+    #[test]
+    fn yaml_12_booleans_only() {
+        let doc = load_str("s", "openapi: 3.1.0\nx: [y, n, on, off, yes, true]\n", false).unwrap();
+        assert_eq!(
+            doc.value["x"],
+            serde_json::json!(["y", "n", "on", "off", "yes", true])
+        );
     }
 
     #[test]

@@ -435,6 +435,14 @@ impl Normalizer<'_> {
         {
             map.insert("enum".into(), Value::Array(vec![value]));
         }
+        // typify rejects a default on a one-value enum (pydantic's `Literal["x"] = "x"`);
+        // the default says nothing the enum does not.
+        if let (Some(Value::Array(values)), Some(default)) = (map.get("enum"), map.get("default"))
+            && values.len() == 1
+            && values[0] == *default
+        {
+            map.remove("default");
+        }
         if let Some(Value::Array(examples)) = map.remove("examples")
             && !map.contains_key("example")
             && let Some(first) = examples.into_iter().next()
@@ -442,8 +450,20 @@ impl Normalizer<'_> {
             map.insert("example".into(), first);
         }
         self.type_keyword(map, pointer)?;
+        self.unnameable_enum(map, pointer);
         self.fold_null_branches(map, "anyOf");
         self.fold_null_branches(map, "oneOf");
+        self.invalid_default(map, pointer);
+        // typify checks a default against the type it builds and cannot for unions
+        // ("value does not conform"); an absent value means the same to the server.
+        let is_union = ["anyOf", "oneOf"].iter().any(|k| map.contains_key(*k))
+            || matches!(map.get("allOf"), Some(Value::Array(all_of)) if all_of.len() > 1);
+        if is_union && map.remove("default").is_some() {
+            self.note(
+                &child(pointer, "default"),
+                "default of a union type dropped; the server applies it when the field is omitted",
+            );
+        }
         exclusive_bound(map, "exclusiveMinimum", "minimum", f64::max);
         exclusive_bound(map, "exclusiveMaximum", "maximum", f64::min);
         content_keywords(map);
@@ -653,6 +673,58 @@ impl Normalizer<'_> {
             _ => {
                 map.insert(keyword.into(), Value::Array(rest));
             }
+        }
+    }
+
+    /// A default that does not fit its own schema (the OpenAI spec has `type: string,
+    /// default: []`) makes typify refuse the whole spec; it goes, with a note.
+    fn invalid_default(&mut self, map: &mut Map<String, Value>, pointer: &str) {
+        let Some(default) = map.get("default") else {
+            return;
+        };
+        let nullable = map.get("nullable") == Some(&json!(true));
+        let fits_type = match (default, map.get("type").and_then(Value::as_str)) {
+            (Value::Null, _) => nullable,
+            (_, None) => true,
+            (value, Some(kind)) => value_has_type(value, kind),
+        };
+        let fits_enum = match map.get("enum") {
+            Some(Value::Array(values)) => {
+                values.contains(default) || (default.is_null() && nullable)
+            }
+            _ => true,
+        };
+        if !(fits_type && fits_enum) {
+            // `default: null` on a field that is not nullable is how pydantic spells
+            // "optional": it says nothing a client needs, so it goes without a note.
+            let was_null = default.is_null();
+            map.remove("default");
+            if !was_null {
+                self.note(
+                    &child(pointer, "default"),
+                    "default does not match its own schema; dropped",
+                );
+            }
+        }
+    }
+
+    /// typify names one variant per string value; values that name alike (`.` and `X`,
+    /// `a-b` and `a_b`) would collide, so such an enum is read as a plain string.
+    fn unnameable_enum(&mut self, map: &mut Map<String, Value>, pointer: &str) {
+        let Some(Value::Array(values)) = map.get("enum") else {
+            return;
+        };
+        let mut names = std::collections::HashSet::new();
+        let collides = values
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|value| !names.insert(crate::tidy::sanitize_pascal(value)));
+        if collides {
+            map.remove("enum");
+            self.note(
+                &child(pointer, "enum"),
+                "enum values that differ only in punctuation cannot all be Rust variants; read as a plain string",
+            );
         }
     }
 

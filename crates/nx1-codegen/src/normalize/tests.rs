@@ -77,6 +77,14 @@ fn const_becomes_single_value_enum() {
 }
 
 #[test]
+fn literal_default_is_dropped() {
+    check(
+        "{type: string, const: cancel, default: cancel}",
+        "{type: string, enum: [cancel]}",
+    );
+}
+
+#[test]
 fn examples_become_example() {
     check("{type: integer, examples: [3, 4]}", "{type: integer, example: 3}");
 }
@@ -234,4 +242,23 @@ components:
     assert_eq!(get["responses"]["200"]["description"], "");
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert!(notes[0].message.contains("webhook"));
+}
+
+#[test]
+fn enums_whose_values_name_alike_become_strings() {
+    let notes = check("{type: string, enum: ['.', X, O]}", "{type: string}");
+    assert_eq!(notes.len(), 1);
+    check("{type: string, enum: [a, b]}", "{type: string, enum: [a, b]}");
+}
+
+#[test]
+fn defaults_that_do_not_fit_are_dropped() {
+    let notes = check("{type: string, enum: [a], default: []}", "{type: string, enum: [a]}");
+    assert_eq!(notes, ["default does not match its own schema; dropped"]);
+    let notes = check("{type: string, default: null}", "{type: string}");
+    assert!(notes.is_empty());
+    check(
+        "{type: [string, 'null'], default: null}",
+        "{type: string, nullable: true, default: null}",
+    );
 }

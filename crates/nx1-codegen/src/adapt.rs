@@ -233,6 +233,19 @@ impl Context<'_> {
                 }
             }
             map.remove("content");
+            // Path and header values are written with `to_string()`: a type without
+            // `Display` (a union, a list, an object) is taken as the string the caller
+            // formats.
+            if matches!(location.as_str(), "path" | "header")
+                && let Some(schema) = map.get("schema")
+                && !self.is_displayable(schema)
+            {
+                self.note(
+                    &child(&here, "schema"),
+                    format!("{location} parameter `{name}` is not a scalar; taken as a preformatted string"),
+                );
+                map.insert("schema".into(), json!({"type": "string"}));
+            }
             let schema = map.entry("schema").or_insert_with(|| json!({}));
             // On the wire an absent parameter is the only null there is; without this a
             // nullable optional header would be `Option<Option<T>>`.
@@ -261,6 +274,26 @@ impl Context<'_> {
             operation.insert("parameters".into(), Value::Array(kept));
         }
         Ok(())
+    }
+
+    fn is_displayable(&self, schema: &Value) -> bool {
+        let schema = match self.resolve(schema, "") {
+            Ok(schema) => schema,
+            Err(_) => return false,
+        };
+        if let Some(Value::Array(all_of)) = schema.get("allOf")
+            && all_of.len() == 1
+        {
+            return self.is_displayable(&all_of[0]);
+        }
+        let composite = ["anyOf", "oneOf", "allOf", "properties", "not"]
+            .iter()
+            .any(|key| schema.get(*key).is_some());
+        !composite
+            && matches!(
+                schema.get("type").and_then(Value::as_str),
+                Some("string" | "integer" | "number" | "boolean")
+            )
     }
 
     fn force_style(&mut self, map: &mut Map<String, Value>, style: &str, here: &str, name: &str) {

@@ -24,8 +24,7 @@ fn generate() -> Result<(), String> {
         inner_type: Some("crate::Credentials".to_owned()),
         hooks_expected: true,
     };
-    let client =
-        nx1_codegen::generate_client(&prepared, &config).map_err(|err| err.to_string())?;
+    let client = nx1_codegen::generate_client(&prepared, &config).map_err(|err| err.to_string())?;
     for note in prepared.notes.iter().chain(&client.notes) {
         println!("cargo:warning={SPEC}#{}: {}", note.pointer, note.message);
     }

@@ -8,8 +8,8 @@
 //!     .build()?;
 //! let ids = vec![uuid::Uuid::new_v4()];
 //! let statuses = client.get_training_job_statuses(Some(&ids)).await?;
-//! for job in statuses.into_inner().jobs {
-//!     println!("{} {:?}", job.id, job.status);
+//! for job in statuses.into_inner().items {
+//!     println!("{} {}", job.job_id, job.status);
 //! }
 //! # Ok(())
 //! # }

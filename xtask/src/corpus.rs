@@ -94,7 +94,11 @@ pub fn run(args: Vec<String>) -> Result<()> {
             "corpus-{:02}-{}",
             index,
             stem.chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+                .map(|c| if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                })
                 .collect::<String>()
         );
         entries.push(generate_one(spec, &crate_name, &crates_dir, &dependencies));
@@ -230,7 +234,10 @@ fn compile(scratch: &Path, entries: &mut [Entry], check_only: bool) -> Result<()
         if stderr.contains(&marker) {
             let first_error = stderr
                 .lines()
-                .find(|line| line.contains(&format!("crates/{}/", entry.crate_name)) && line.contains("error"))
+                .find(|line| {
+                    line.contains(&format!("crates/{}/", entry.crate_name))
+                        && line.contains("error")
+                })
                 .unwrap_or("compile error")
                 .to_owned();
             entry.result = Err(first_error);

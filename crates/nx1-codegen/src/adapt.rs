@@ -75,7 +75,8 @@ pub fn adapt(origin: &str, root: &mut Value) -> Result<Adapted, SpecError> {
             if let Some((kind, media_type)) = body
                 && matches!(kind, BodyKind::Multipart | BodyKind::Raw(_))
             {
-                let custom = context.describe_custom(path, method, operation, &kind, &media_type)?;
+                let custom =
+                    context.describe_custom(path, method, operation, &kind, &media_type)?;
                 adapted.set_aside.push(custom);
                 item.remove(method);
             }
@@ -87,12 +88,10 @@ pub fn adapt(origin: &str, root: &mut Value) -> Result<Adapted, SpecError> {
     });
 
     if !hoisted.is_empty() {
-        let root_map = root.as_object_mut().ok_or_else(|| {
-            SpecError::at_pointer(origin, "", "the document is not a mapping")
-        })?;
-        let components = root_map
-            .entry("components")
-            .or_insert_with(|| json!({}));
+        let root_map = root
+            .as_object_mut()
+            .ok_or_else(|| SpecError::at_pointer(origin, "", "the document is not a mapping"))?;
+        let components = root_map.entry("components").or_insert_with(|| json!({}));
         if let Value::Object(components) = components {
             let schemas = components.entry("schemas").or_insert_with(|| json!({}));
             if let Value::Object(schemas) = schemas {
@@ -228,7 +227,9 @@ impl Context<'_> {
                     return Err(SpecError::at_pointer(
                         self.origin,
                         &child(&here, "in"),
-                        format!("unknown parameter location `{other}`; expected path, query, header or cookie"),
+                        format!(
+                            "unknown parameter location `{other}`; expected path, query, header or cookie"
+                        ),
                     ));
                 }
             }
@@ -333,7 +334,10 @@ impl Context<'_> {
             operation.remove("requestBody");
             return Ok(None);
         };
-        let mut media = content.get(&media_type).cloned().unwrap_or_else(|| json!({}));
+        let mut media = content
+            .get(&media_type)
+            .cloned()
+            .unwrap_or_else(|| json!({}));
         let media_map = media.as_object_mut().ok_or_else(|| {
             SpecError::at_pointer(
                 self.origin,
@@ -359,7 +363,10 @@ impl Context<'_> {
                 media_type.clone()
             }
             BodyKind::OctetStream => {
-                media_map.insert("schema".into(), json!({"type": "string", "format": "binary"}));
+                media_map.insert(
+                    "schema".into(),
+                    json!({"type": "string", "format": "binary"}),
+                );
                 media_type.clone()
             }
             BodyKind::Text(_) => {
@@ -397,7 +404,10 @@ impl Context<'_> {
         for (status, response) in responses {
             let at = child(&here, &status);
             let Some(parsed) = Status::parse(&status) else {
-                self.note(&at, format!("`{status}` is not a status code; response dropped"));
+                self.note(
+                    &at,
+                    format!("`{status}` is not a status code; response dropped"),
+                );
                 continue;
             };
             let mut response = self.resolve(&response, &at)?;
@@ -407,7 +417,10 @@ impl Context<'_> {
         // progenitor reads `default` as both a success and an error. With explicit success
         // statuses it can only mean the errors, so it is spelled as the two error ranges;
         // without them, beside explicit errors, it can only mean success.
-        if let Some(index) = statuses.iter().position(|(status, _)| *status == Status::Default) {
+        if let Some(index) = statuses
+            .iter()
+            .position(|(status, _)| *status == Status::Default)
+        {
             let has_success = statuses.iter().any(|(status, _)| status.is_success());
             let has_error = statuses
                 .iter()
@@ -415,7 +428,10 @@ impl Context<'_> {
             if has_success {
                 let (_, response) = statuses.remove(index);
                 for range in [4, 5] {
-                    if !statuses.iter().any(|(status, _)| *status == Status::Range(range)) {
+                    if !statuses
+                        .iter()
+                        .any(|(status, _)| *status == Status::Range(range))
+                    {
                         statuses.push((Status::Range(range), response.clone()));
                     }
                 }
@@ -425,10 +441,21 @@ impl Context<'_> {
         }
 
         for (group, is_member, suffix) in [
-            ("success", Status::is_success_or_default as fn(&Status) -> bool, "Success"),
+            (
+                "success",
+                Status::is_success_or_default as fn(&Status) -> bool,
+                "Success",
+            ),
             ("error", Status::is_error_or_default, "Error"),
         ] {
-            self.unify(&mut statuses, is_member, group, suffix, &operation_name, &here);
+            self.unify(
+                &mut statuses,
+                is_member,
+                group,
+                suffix,
+                &operation_name,
+                &here,
+            );
         }
 
         let mut shaped = Map::new();
@@ -487,7 +514,8 @@ impl Context<'_> {
             }
             if schemas.len() > 1 {
                 let name = self.fresh_name(&format!("{operation_name}_{suffix}"));
-                self.hoisted.insert(name.clone(), json!({ "oneOf": schemas }));
+                self.hoisted
+                    .insert(name.clone(), json!({ "oneOf": schemas }));
                 let reference = json!({ "$ref": format!("#/components/schemas/{name}") });
                 for (status, response) in statuses.iter_mut() {
                     if is_member(status) && matches!(response_kind(response), Kind::Typed(_)) {
@@ -630,7 +658,10 @@ fn shape_response_content(response: &mut Value) {
         .find(|media_type| body_kind(media_type) == BodyKind::Json)
         .cloned();
     if let Some(media_type) = json_like {
-        let mut media = content.get(&media_type).cloned().unwrap_or_else(|| json!({}));
+        let mut media = content
+            .get(&media_type)
+            .cloned()
+            .unwrap_or_else(|| json!({}));
         if let Value::Object(media) = &mut media {
             media.remove("encoding");
             media.entry("schema").or_insert_with(|| json!({}));

@@ -40,7 +40,10 @@ pub struct Param {
 #[derive(Debug, Clone)]
 pub enum Body {
     /// A typed form: one struct field per form field.
-    Multipart { form: String, fields: Vec<FormField> },
+    Multipart {
+        form: String,
+        fields: Vec<FormField>,
+    },
     /// A multipart body with no described fields: the caller builds the form.
     AnyMultipart,
     /// Raw bytes sent with this content type.
@@ -95,7 +98,10 @@ impl TypeMapper<'_> {
         if let Some(Value::Array(all_of)) = schema.get("allOf")
             && all_of.len() == 1
             && let Some(name) = component_ref(&all_of[0])
-            && only_keys(schema, &["allOf", "nullable", "title", "description", "default"])
+            && only_keys(
+                schema,
+                &["allOf", "nullable", "title", "description", "default"],
+            )
         {
             return RustType(format!("types::{name}"));
         }
@@ -234,11 +240,7 @@ pub fn describe(
 }
 
 /// The form struct for a multipart body schema (already resolved).
-pub fn multipart_body(
-    operation_name: &str,
-    schema: &Value,
-    mapper: &mut TypeMapper<'_>,
-) -> Body {
+pub fn multipart_body(operation_name: &str, schema: &Value, mapper: &mut TypeMapper<'_>) -> Body {
     let Some(Value::Object(properties)) = schema.get("properties") else {
         return Body::AnyMultipart;
     };
@@ -258,7 +260,9 @@ pub fn multipart_body(
             FieldKind::Files
         } else if property.get("type").and_then(Value::as_str) == Some("array") {
             let items = property.get("items").cloned().unwrap_or(Value::Null);
-            FieldKind::Values(mapper.rust_type(&items, &format!("{operation_name}_{api_name}_item")))
+            FieldKind::Values(
+                mapper.rust_type(&items, &format!("{operation_name}_{api_name}_item")),
+            )
         } else {
             FieldKind::Value(mapper.rust_type(&property, &format!("{operation_name}_{api_name}")))
         };
@@ -492,10 +496,14 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
         let api_name = &param.api_name;
         match param.location {
             ParamLocation::Path => {
-                path_values.push((param.api_name.clone(), quote!(encode_path(&#ident.to_string()))));
+                path_values.push((
+                    param.api_name.clone(),
+                    quote!(encode_path(&#ident.to_string())),
+                ));
             }
             ParamLocation::Query => {
-                queries.push(quote!(.query(&progenitor_client::QueryParam::new(#api_name, &#ident))));
+                queries
+                    .push(quote!(.query(&progenitor_client::QueryParam::new(#api_name, &#ident))));
             }
             ParamLocation::Header => {
                 let lower = api_name.to_ascii_lowercase();
@@ -517,7 +525,9 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
     let mut path_arguments = Vec::new();
     let mut rest = operation.path.as_str();
     while let Some(start) = rest.find('{') {
-        let Some(end) = rest[start..].find('}') else { break };
+        let Some(end) = rest[start..].find('}') else {
+            break;
+        };
         template.push_str(&rest[..start].replace('{', "{{").replace('}', "}}"));
         template.push_str("{}");
         let variable = &rest[start + 1..start + end];
@@ -601,16 +611,23 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
             };
             let decode = match &operation.error.kind {
                 OutcomeKind::Typed(_) => {
-                    quote!(Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)))
+                    quote!(Err(Error::ErrorResponse(
+                        ResponseValue::from_response(response).await?
+                    )))
                 }
-                OutcomeKind::Raw => quote!(Err(Error::ErrorResponse(ResponseValue::stream(response)))),
-                OutcomeKind::None => quote!(Err(Error::ErrorResponse(ResponseValue::empty(response)))),
+                OutcomeKind::Raw => {
+                    quote!(Err(Error::ErrorResponse(ResponseValue::stream(response))))
+                }
+                OutcomeKind::None => {
+                    quote!(Err(Error::ErrorResponse(ResponseValue::empty(response))))
+                }
             };
             (pattern, decode)
         })
         .map(|(pattern, decode)| quote!(#pattern => { #decode }))
         .collect();
-    let fallback = (!error_has_default).then(|| quote!(_ => Err(Error::UnexpectedResponse(response)),));
+    let fallback =
+        (!error_has_default).then(|| quote!(_ => Err(Error::UnexpectedResponse(response)),));
     let header_count = 1 + operation
         .params
         .iter()

@@ -7,13 +7,13 @@ use quote::quote;
 use serde_json::Value;
 
 use crate::adapt::adapt;
+use crate::custom;
 use crate::custom::CustomOperation;
 use crate::error::SpecError;
 use crate::load::Document;
 use crate::normalize::{Note, normalize};
-use crate::tidy::{OperationName, tidy};
-use crate::custom;
 use crate::security::{self, SecurityTable};
+use crate::tidy::{OperationName, tidy};
 
 /// A spec made ready for progenitor: normalised, renamed and adapted.
 #[derive(Debug, Clone)]
@@ -58,21 +58,40 @@ pub fn prepare(mut doc: Document) -> Result<Prepared, SpecError> {
 }
 
 fn to_openapiv3(origin: &str, value: Value) -> Result<openapiv3::OpenAPI, SpecError> {
+    let paths = value.get("paths").cloned();
     serde_path_to_error::deserialize(value).map_err(|err| {
-        let pointer: String = err
-            .path()
-            .iter()
-            .map(|segment| format!("/{}", crate::error::escape_token(&segment.to_string())))
-            .collect();
+        let mut pointer = pointer_of(err.path());
+        let mut message = err.inner().to_string();
+        // openapiv3 reads `paths` through a map that hides the path of an error inside it;
+        // reading each path item alone finds where it is.
+        if pointer == "/paths"
+            && let Some(serde_json::Value::Object(paths)) = paths
+        {
+            for (path, item) in paths {
+                if let Err(inner) = serde_path_to_error::deserialize::<_, openapiv3::PathItem>(item)
+                {
+                    pointer = format!(
+                        "/paths/{}{}",
+                        crate::error::escape_token(&path),
+                        pointer_of(inner.path())
+                    );
+                    message = inner.inner().to_string();
+                    break;
+                }
+            }
+        }
         SpecError::at_pointer(
             origin,
             &pointer,
-            format!(
-                "not a valid OpenAPI 3.0 object after normalisation: {}",
-                err.inner()
-            ),
+            format!("not a valid OpenAPI 3.0 object after normalisation: {message}"),
         )
     })
+}
+
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    path.iter()
+        .map(|segment| format!("/{}", crate::error::escape_token(&segment.to_string())))
+        .collect()
 }
 
 /// Generated client source (formatted Rust), with the lossy steps generation itself took.
@@ -94,7 +113,10 @@ pub fn generate_client(
         // client, so the composite ones go and generation runs once more.
         Err(err) if err.message.contains("does not conform") => {
             let mut value = serde_json::to_value(&prepared.spec).map_err(|err| {
-                SpecError::whole(&prepared.origin, format!("cannot re-serialise the spec: {err}"))
+                SpecError::whole(
+                    &prepared.origin,
+                    format!("cannot re-serialise the spec: {err}"),
+                )
             })?;
             let dropped = drop_composite_defaults(&mut value);
             notes.push(Note {
@@ -109,7 +131,10 @@ pub fn generate_client(
         other => other?,
     };
     let extra = custom::methods(&prepared.set_aside).map_err(|message| {
-        SpecError::whole(&prepared.origin, format!("{message}; please report this spec"))
+        SpecError::whole(
+            &prepared.origin,
+            format!("{message}; please report this spec"),
+        )
     })?;
     let security = security::table(&prepared.security);
     let tokens = quote! {
@@ -155,7 +180,10 @@ fn run_progenitor(
                 .cloned()
                 .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
                 .unwrap_or_else(|| "unknown panic".to_owned());
-            SpecError::whole(origin, format!("progenitor panicked: {message}; please report this spec"))
+            SpecError::whole(
+                origin,
+                format!("progenitor panicked: {message}; please report this spec"),
+            )
         })?
         .map_err(|err| SpecError::whole(origin, format!("progenitor rejected the spec: {err}")))
 }

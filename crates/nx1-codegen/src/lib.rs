@@ -1,11 +1,11 @@
 //! The spec pipeline: load an OpenAPI 3.0 or 3.1 document, normalise it into what
 //! progenitor and typify digest, and generate a Rust client from it.
 
+pub mod adapt;
 pub mod error;
 pub mod load;
 pub mod normalize;
 pub mod tidy;
-pub mod adapt;
 
 pub use error::{Location, SpecError};
 pub use load::{Document, Version, load_file, load_str};

@@ -236,7 +236,9 @@ mod tests {
     use super::*;
 
     fn error(text: &str, is_json: bool) -> String {
-        load_str("spec.yaml", text, is_json).unwrap_err().to_string()
+        load_str("spec.yaml", text, is_json)
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
@@ -250,8 +252,7 @@ mod tests {
     fn json_syntax_errors_name_line_and_column() {
         let message = error("{\n  \"openapi\": \"3.1.0\",\n  \"info\": }\n", true);
         assert_eq!(
-            message,
-            "spec.yaml:3:11: invalid JSON: expected value",
+            message, "spec.yaml:3:11: invalid JSON: expected value",
             "{message}"
         );
     }
@@ -286,7 +287,12 @@ mod tests {
 
     #[test]
     fn yaml_12_booleans_only() {
-        let doc = load_str("s", "openapi: 3.1.0\nx: [y, n, on, off, yes, true]\n", false).unwrap();
+        let doc = load_str(
+            "s",
+            "openapi: 3.1.0\nx: [y, n, on, off, yes, true]\n",
+            false,
+        )
+        .unwrap();
         assert_eq!(
             doc.value["x"],
             serde_json::json!(["y", "n", "on", "off", "yes", true])

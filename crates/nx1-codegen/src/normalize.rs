@@ -482,8 +482,7 @@ impl Normalizer<'_> {
         if map.get("type").and_then(Value::as_str) == Some("integer") {
             integer_bounds(map);
         }
-        if map.get("type").and_then(Value::as_str) == Some("array") && !map.contains_key("items")
-        {
+        if map.get("type").and_then(Value::as_str) == Some("array") && !map.contains_key("items") {
             map.insert("items".into(), json!({}));
         }
         if let Some(Value::Array(required)) = map.get("required")
@@ -857,15 +856,14 @@ fn is_null_schema(schema: &Value) -> bool {
     let says_null = match map.get("type") {
         Some(Value::String(kind)) => kind == "null",
         Some(Value::Array(kinds)) => kinds.len() == 1 && kinds[0] == "null",
-        None => {
-            map.get("enum") == Some(&json!([null])) || map.get("const") == Some(&Value::Null)
-        }
+        None => map.get("enum") == Some(&json!([null])) || map.get("const") == Some(&Value::Null),
         _ => false,
     };
     says_null
-        && map
-            .keys()
-            .all(|key| matches!(key.as_str(), "type" | "enum" | "const" | "nullable") || ANNOTATIONS.contains(&key.as_str()))
+        && map.keys().all(|key| {
+            matches!(key.as_str(), "type" | "enum" | "const" | "nullable")
+                || ANNOTATIONS.contains(&key.as_str())
+        })
 }
 
 /// A branch can be lifted into its parent when the two do not both constrain the same thing.
@@ -921,7 +919,10 @@ fn content_keywords(map: &mut Map<String, Value>) {
 /// openapiv3 reads integer bounds as i64: clamp those beyond it (the OpenAI spec writes
 /// ±9223372036854776000) and round fractional ones inwards.
 fn integer_bounds(map: &mut Map<String, Value>) {
-    for (keyword, round) in [("minimum", f64::ceil as fn(f64) -> f64), ("maximum", f64::floor)] {
+    for (keyword, round) in [
+        ("minimum", f64::ceil as fn(f64) -> f64),
+        ("maximum", f64::floor),
+    ] {
         let Some(value) = map.get(keyword) else {
             continue;
         };

@@ -100,7 +100,13 @@ fn tidy_operation_ids(root: &mut Value) -> Vec<OperationName> {
 fn strip_fastapi_suffix<'a>(id: &'a str, path: &str, method: &str) -> &'a str {
     let suffix: String = path
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .chain(format!("_{method}").chars())
         .collect();
     match id.strip_suffix(suffix.as_str()) {
@@ -232,16 +238,22 @@ fn count(names: impl Iterator<Item = String>) -> BTreeMap<String, usize> {
 const KEYWORDS: [&str; 51] = [
     "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
     "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
-    "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use",
-    "where", "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final",
-    "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
+    "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where",
+    "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
 ];
 
 fn identifier(raw: &str, to_case: fn(&str) -> String) -> String {
     let cleaned: String = raw
         .replace('\'', "")
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     let mut out = to_case(&cleaned);
     if out.is_empty() {

@@ -68,12 +68,18 @@ fn lone_null_type_is_a_null_enum() {
 
 #[test]
 fn openapi_30_nullable_is_kept() {
-    check("{type: string, nullable: true}", "{type: string, nullable: true}");
+    check(
+        "{type: string, nullable: true}",
+        "{type: string, nullable: true}",
+    );
 }
 
 #[test]
 fn const_becomes_single_value_enum() {
-    check("{type: string, const: fixed}", "{type: string, enum: [fixed]}");
+    check(
+        "{type: string, const: fixed}",
+        "{type: string, enum: [fixed]}",
+    );
 }
 
 #[test]
@@ -86,7 +92,10 @@ fn literal_default_is_dropped() {
 
 #[test]
 fn examples_become_example() {
-    check("{type: integer, examples: [3, 4]}", "{type: integer, example: 3}");
+    check(
+        "{type: integer, examples: [3, 4]}",
+        "{type: integer, example: 3}",
+    );
 }
 
 #[test]
@@ -135,7 +144,10 @@ fn prefix_items_become_a_bounded_union() {
         "{type: array, prefixItems: [{type: number}, {type: string}], items: false}",
         "{type: array, items: {anyOf: [{type: number}, {type: string}]}, minItems: 2, maxItems: 2}",
     );
-    assert_eq!(notes, ["tuple of 2 positions read as a list of their union"]);
+    assert_eq!(
+        notes,
+        ["tuple of 2 positions read as a list of their union"]
+    );
     check(
         "{type: array, prefixItems: [{type: number}, {type: number}]}",
         "{type: array, items: {type: number}, minItems: 2}",
@@ -171,7 +183,10 @@ fn unsupported_keywords_are_reported() {
         "{type: object, patternProperties: {'^x': {}}, $comment: c}",
         "{type: object}",
     );
-    assert_eq!(notes, ["`patternProperties` has no OpenAPI 3.0 equivalent; not validated"]);
+    assert_eq!(
+        notes,
+        ["`patternProperties` has no OpenAPI 3.0 equivalent; not validated"]
+    );
 }
 
 #[test]
@@ -232,7 +247,10 @@ components:
     assert_eq!(value["openapi"], "3.0.3");
     assert!(value.get("webhooks").is_none());
     assert!(value.get("jsonSchemaDialect").is_none());
-    assert_eq!(value["info"], json!({"title": "t", "version": "1", "license": {"name": "MIT"}}));
+    assert_eq!(
+        value["info"],
+        json!({"title": "t", "version": "1", "license": {"name": "MIT"}})
+    );
     assert!(value["components"].get("pathItems").is_none());
     let get = &value["paths"]["/pets"]["get"];
     assert_eq!(
@@ -248,12 +266,18 @@ components:
 fn enums_whose_values_name_alike_become_strings() {
     let notes = check("{type: string, enum: ['.', X, O]}", "{type: string}");
     assert_eq!(notes.len(), 1);
-    check("{type: string, enum: [a, b]}", "{type: string, enum: [a, b]}");
+    check(
+        "{type: string, enum: [a, b]}",
+        "{type: string, enum: [a, b]}",
+    );
 }
 
 #[test]
 fn defaults_that_do_not_fit_are_dropped() {
-    let notes = check("{type: string, enum: [a], default: []}", "{type: string, enum: [a]}");
+    let notes = check(
+        "{type: string, enum: [a], default: []}",
+        "{type: string, enum: [a]}",
+    );
     assert_eq!(notes, ["default does not match its own schema; dropped"]);
     let notes = check("{type: string, default: null}", "{type: string}");
     assert!(notes.is_empty());

@@ -1,0 +1,250 @@
+//! The generated client against axum stubs on 127.0.0.1:0: what goes on the wire and what
+//! comes back decoded.
+
+use std::sync::{Arc, Mutex};
+
+use anyhow::Result;
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use nx1_client::{Client, Error, ErrorExt, types};
+use uuid::Uuid;
+
+/// What the stub saw of one request.
+#[derive(Debug, Clone)]
+struct Seen {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+type Log = Arc<Mutex<Vec<Seen>>>;
+
+/// Answers every request with `status` and the JSON `body`, recording what it got.
+async fn stub(status: StatusCode, body: &'static str) -> Result<(String, Log)> {
+    let log: Log = Arc::default();
+    let record = log.clone();
+    let app = Router::new().fallback(
+        move |method: Method, uri: Uri, headers: HeaderMap, request: Bytes| {
+            record.lock().unwrap().push(Seen {
+                method,
+                uri,
+                headers,
+                body: request,
+            });
+            std::future::ready((status, [(header::CONTENT_TYPE, "application/json")], body))
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok((format!("http://{address}"), log))
+}
+
+fn only(log: &Log) -> Seen {
+    let seen = log.lock().unwrap();
+    assert_eq!(seen.len(), 1, "expected exactly one request, got {seen:?}");
+    seen[0].clone()
+}
+
+const STATUSES: &str = r#"{"items": [
+  {"job_id": "6f1c1c8e-8f44-4b4e-9a53-3b1f4f0c2a10", "status": "running", "updated_at": "2026-11-28T10:00:00Z"},
+  {"job_id": "0b7d6a0e-2f6c-4d1f-8a8e-5c7b9e2d4f31", "status": "failed", "error_message": "oom", "updated_at": "2026-11-28T10:05:00Z"}
+]}"#;
+
+#[tokio::test]
+async fn bulk_status_sends_repeated_ids_and_the_psk() -> Result<()> {
+    let (base, log) = stub(StatusCode::OK, STATUSES).await?;
+    let client = Client::builder()
+        .base_url(&base)
+        .psk("s3cret-psk")
+        .build()?;
+    let a: Uuid = "6f1c1c8e-8f44-4b4e-9a53-3b1f4f0c2a10".parse()?;
+    let b: Uuid = "0b7d6a0e-2f6c-4d1f-8a8e-5c7b9e2d4f31".parse()?;
+
+    let response = client.get_training_job_statuses(Some(&vec![a, b])).await?;
+
+    let seen = only(&log);
+    assert_eq!(seen.method, Method::GET);
+    assert_eq!(
+        seen.uri.to_string(),
+        format!("/api/automl/train/jobs/status?ids={a}&ids={b}")
+    );
+    assert_eq!(seen.headers["authorization-psk"], "s3cret-psk");
+    assert!(seen.headers.get(header::AUTHORIZATION).is_none());
+    let statuses = response.into_inner();
+    assert_eq!(statuses.items.len(), 2);
+    assert_eq!(statuses.items[0].job_id, a);
+    assert_eq!(
+        statuses.items[0].status,
+        types::AutoMlTrainingJobStatus::Running
+    );
+    assert_eq!(statuses.items[1].error_message.as_deref(), Some("oom"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_bearer_token_wins_where_the_spec_lists_oauth2_first() -> Result<()> {
+    let (base, log) = stub(StatusCode::OK, STATUSES).await?;
+    let client = Client::builder()
+        .base_url(&base)
+        .psk("psk")
+        .bearer_token("tok")
+        .build()?;
+    client.get_training_job_statuses(None).await?;
+    let seen = only(&log);
+    assert_eq!(seen.uri.path(), "/api/automl/train/jobs/status");
+    assert_eq!(seen.uri.query(), None);
+    assert_eq!(seen.headers[header::AUTHORIZATION], "Bearer tok");
+    assert!(seen.headers.get("authorization-psk").is_none());
+    Ok(())
+}
+
+#[tokio::test]
+async fn psk_only_operations_never_send_a_bearer_token() -> Result<()> {
+    let (base, log) = stub(
+        StatusCode::OK,
+        r#"{"id": "6f1c1c8e-8f44-4b4e-9a53-3b1f4f0c2a10"}"#,
+    )
+    .await?;
+    let client = Client::builder()
+        .base_url(&base)
+        .bearer_token("tok")
+        .build()?;
+    let update = types::AutoMlTrainingStatusUpdate {
+        status: types::AutoMlTrainingJobStatus::Complete,
+        error_message: None,
+        mlflow_run_id: None,
+        registered_model_name: None,
+    };
+    // The stub's body is not a full job; only the request matters here.
+    let _ = client.update_training_status(&Uuid::nil(), &update).await;
+    let seen = only(&log);
+    assert_eq!(seen.method, Method::PUT);
+    assert!(seen.headers.get(header::AUTHORIZATION).is_none());
+    assert!(seen.headers.get("authorization-psk").is_none());
+    let body: serde_json::Value = serde_json::from_slice(&seen.body)?;
+    assert_eq!(body, serde_json::json!({"status": "complete"}));
+    Ok(())
+}
+
+#[tokio::test]
+async fn validation_errors_decode_as_typed_422s() -> Result<()> {
+    let (base, _log) = stub(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        r#"{"detail": [{"type": "uuid_parsing", "loc": ["query", "ids", 0], "msg": "Input should be a valid UUID", "input": "x"}]}"#,
+    )
+    .await?;
+    let client = Client::builder().base_url(&base).psk("psk").build()?;
+    let err = client.get_training_job_statuses(None).await.unwrap_err();
+    assert_eq!(err.status_code(), Some(422));
+    let Error::ErrorResponse(response) = err else {
+        panic!("expected a typed error response, got {err:?}");
+    };
+    let detail = &response.into_inner().detail;
+    assert_eq!(detail.len(), 1);
+    assert_eq!(detail[0].msg, "Input should be a valid UUID");
+    Ok(())
+}
+
+#[tokio::test]
+async fn several_error_schemas_decode_into_one_union() -> Result<()> {
+    let (base, _log) = stub(StatusCode::BAD_REQUEST, r#"{"detail": "app name taken"}"#).await?;
+    let client = Client::builder().base_url(&base).psk("psk").build()?;
+    let request = types::CreateAppRequest {
+        app_name: "demo".into(),
+        app_type: types::AppTypeEnum::HandAuthored,
+    };
+    let err = client.create_app(&request).await.unwrap_err();
+    let Error::ErrorResponse(response) = err else {
+        panic!("expected a typed error response, got {err:?}");
+    };
+    assert_eq!(response.status(), 400);
+    match response.into_inner() {
+        types::CreateAppError::ErrorResponse(body) => assert_eq!(body.detail, "app name taken"),
+        other => panic!("decoded as the wrong variant: {other:?}"),
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn bodiless_401_keeps_its_status() -> Result<()> {
+    let (base, _log) = stub(
+        StatusCode::UNAUTHORIZED,
+        r#"{"detail": "Not authenticated"}"#,
+    )
+    .await?;
+    let client = Client::builder().base_url(&base).build()?;
+    let err = client.get_training_job_statuses(None).await.unwrap_err();
+    assert!(err.is_unauthorized(), "{err:?}");
+    assert!(!err.is_retryable());
+    Ok(())
+}
+
+#[tokio::test]
+async fn multipart_uploads_carry_the_file_and_its_name() -> Result<()> {
+    let (base, log) = stub(
+        StatusCode::OK,
+        r#"{"id": 1, "file_name": "data.csv", "file_url": "s3://b/data.csv"}"#,
+    )
+    .await?;
+    let client = Client::builder().base_url(&base).psk("psk").build()?;
+    let form = nx1_client::forms::UploadFileForm {
+        file: Some(
+            nx1_client::forms::FilePart::new("data.csv", b"a,b\n1,2\n".to_vec())
+                .with_content_type("text/csv"),
+        ),
+    };
+    let _ = client.upload_file(form).await;
+    let seen = only(&log);
+    assert_eq!(seen.uri.path(), "/api/files/file");
+    let content_type = seen.headers[header::CONTENT_TYPE].to_str()?;
+    assert!(
+        content_type.starts_with("multipart/form-data; boundary="),
+        "{content_type}"
+    );
+    let body = String::from_utf8_lossy(&seen.body);
+    assert!(
+        body.contains(r#"name="file"; filename="data.csv""#),
+        "{body}"
+    );
+    assert!(body.contains("Content-Type: text/csv"), "{body}");
+    assert!(
+        body.contains("a,b\r\n1,2\r\n") || body.contains("a,b\n1,2\n"),
+        "{body}"
+    );
+    assert_eq!(seen.headers["authorization-psk"], "psk");
+    Ok(())
+}
+
+#[test]
+fn secrets_never_show_in_debug_output() -> Result<()> {
+    let builder = Client::builder()
+        .base_url("http://127.0.0.1:1")
+        .psk("top-secret-psk")
+        .bearer_token("top-secret-token");
+    assert!(!format!("{builder:?}").contains("top-secret"));
+    let client = builder.build()?;
+    assert!(!format!("{client:?}").contains("top-secret"), "{client:?}");
+    Ok(())
+}
+
+#[test]
+fn builder_errors_say_what_to_do() {
+    let err = Client::builder().build().unwrap_err().to_string();
+    assert!(err.contains("call .base_url"), "{err}");
+    let err = Client::builder()
+        .base_url("ftp://x")
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("scheme `ftp`"), "{err}");
+    let err = Client::builder()
+        .base_url("http://x")
+        .psk("bad\nvalue")
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("psk contains characters"), "{err}");
+}

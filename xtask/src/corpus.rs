@@ -34,14 +34,16 @@ struct Entry {
 
 pub fn run(args: Vec<String>) -> Result<()> {
     let mut dirs = Vec::new();
-    let mut check_only = false;
+    let mut full_build = false;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--specs" => dirs.push(PathBuf::from(
                 args.next().context("--specs needs a directory")?,
             )),
-            "--check" => check_only = true,
+            "--build" => full_build = true,
+            // Type-checking is the default; the flag stays accepted for scripts.
+            "--check" => full_build = false,
             other => bail!("unknown option `{other}` for corpus; see `cargo xtask help`"),
         }
     }
@@ -122,7 +124,7 @@ pub fn run(args: Vec<String>) -> Result<()> {
         std::fs::copy(&lock, scratch.join("Cargo.lock"))?;
     }
     if !members.is_empty() {
-        compile(&scratch, &mut entries, check_only)?;
+        compile(&scratch, &mut entries, full_build)?;
     }
     print_table(&specs, &entries);
     let passed = entries.iter().filter(|entry| entry.result.is_ok()).count();
@@ -218,10 +220,10 @@ fn client_dependencies(root: &Path) -> Result<String> {
     Ok(out)
 }
 
-fn compile(scratch: &Path, entries: &mut [Entry], check_only: bool) -> Result<()> {
+fn compile(scratch: &Path, entries: &mut [Entry], full_build: bool) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let output = Command::new(cargo)
-        .arg(if check_only { "check" } else { "build" })
+        .arg(if full_build { "build" } else { "check" })
         .args(["--workspace", "--keep-going", "--message-format=short"])
         .current_dir(scratch)
         .env("CARGO_TARGET_DIR", scratch.join("target"))

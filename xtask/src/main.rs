@@ -10,8 +10,10 @@ const HELP: &str = "\
 usage: cargo xtask <task> [options]
 
 tasks:
-  corpus [--specs DIR]... [--check]   generate and compile a client for every spec in DIR
-                                      (default ../shared/specs); fails if any spec fails
+  corpus [--specs DIR]... [--build]   generate a client for every spec in DIR (default
+                                      ../shared/specs) and type-check it (`cargo check`);
+                                      --build runs the full `cargo build`; fails if any
+                                      spec fails
 ";
 
 fn main() -> Result<()> {

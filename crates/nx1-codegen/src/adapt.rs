@@ -16,6 +16,7 @@ use crate::custom::{Body, CustomOperation, TypeMapper, describe, multipart_body}
 use crate::error::{SpecError, child};
 use crate::normalize::{HTTP_METHODS, Note};
 use crate::tidy::{operation_pointer, sanitize_pascal};
+use crate::walk;
 
 /// What an operation's request body is, as far as code generation is concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -733,34 +734,23 @@ fn is_plain_scalar(schema: &Map<String, Value>) -> bool {
     ) && !schema.contains_key("enum")
 }
 
-fn wrap_references(value: &mut Value, targets: &BTreeSet<String>) {
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::String(reference)) = map.get("$ref")
-                && targets.contains(reference)
-            {
-                let reference = map.remove("$ref").unwrap_or_default();
-                let mut all_of = vec![json!({ "$ref": reference })];
-                if let Some(Value::Array(existing)) = map.remove("allOf") {
-                    all_of.extend(existing);
-                }
-                map.insert("allOf".into(), Value::Array(all_of));
-                map.insert("nullable".into(), json!(true));
-                return;
-            }
-            for (key, item) in map.iter_mut() {
-                if !matches!(key.as_str(), "example" | "examples" | "default" | "enum") {
-                    wrap_references(item, targets);
-                }
-            }
+fn wrap_references(root: &mut Value, targets: &BTreeSet<String>) {
+    walk::objects_mut(root, &mut |map| {
+        let Some(Value::String(reference)) = map.get("$ref") else {
+            return true;
+        };
+        if !targets.contains(reference) {
+            return true;
         }
-        Value::Array(items) => {
-            for item in items {
-                wrap_references(item, targets);
-            }
+        let reference = map.remove("$ref").unwrap_or_default();
+        let mut all_of = vec![json!({ "$ref": reference })];
+        if let Some(Value::Array(existing)) = map.remove("allOf") {
+            all_of.extend(existing);
         }
-        _ => {}
-    }
+        map.insert("allOf".into(), Value::Array(all_of));
+        map.insert("nullable".into(), json!(true));
+        false
+    });
 }
 
 fn fresh_name(taken: &mut BTreeSet<String>, raw: &str) -> String {

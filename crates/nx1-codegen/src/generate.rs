@@ -14,6 +14,7 @@ use crate::load::Document;
 use crate::normalize::{Note, normalize};
 use crate::security::{self, SecurityTable};
 use crate::tidy::{OperationName, tidy};
+use crate::walk;
 
 /// A spec made ready for progenitor: normalised, renamed and adapted.
 #[derive(Debug, Clone)]
@@ -189,29 +190,17 @@ fn run_progenitor(
 }
 
 /// Removes `default` from every schema that is not a plain scalar; returns how many.
-fn drop_composite_defaults(value: &mut Value) -> usize {
+fn drop_composite_defaults(root: &mut Value) -> usize {
     let mut dropped = 0;
-    match value {
-        Value::Object(map) => {
-            let composite = ["allOf", "anyOf", "oneOf", "$ref", "properties"]
-                .iter()
-                .any(|key| map.contains_key(*key));
-            if composite && map.contains_key("default") && !map.contains_key("in") {
-                map.remove("default");
-                dropped += 1;
-            }
-            for (key, item) in map.iter_mut() {
-                if !matches!(key.as_str(), "example" | "examples" | "default" | "enum") {
-                    dropped += drop_composite_defaults(item);
-                }
-            }
+    walk::objects_mut(root, &mut |map| {
+        let composite = ["allOf", "anyOf", "oneOf", "$ref", "properties"]
+            .iter()
+            .any(|key| map.contains_key(*key));
+        // Parameters have no `default`; a schema beside `in` would be a parameter object.
+        if composite && !map.contains_key("in") && map.remove("default").is_some() {
+            dropped += 1;
         }
-        Value::Array(items) => {
-            for item in items {
-                dropped += drop_composite_defaults(item);
-            }
-        }
-        _ => {}
-    }
+        true
+    });
     dropped
 }

@@ -13,5 +13,6 @@ pub use normalize::{Note, normalize};
 pub mod custom;
 pub mod generate;
 pub mod security;
+mod walk;
 
 pub use generate::{ClientConfig, GeneratedClient, Prepared, generate_client, prepare};

@@ -163,8 +163,7 @@ fn check_references(origin: &str, root: &Value) -> Result<(), SpecError> {
                     resolve_reference(origin, &here, root, reference)?;
                 }
                 for (key, item) in map {
-                    // Examples are data, not schema: a `$ref` key inside one is just a key.
-                    if key == "example" || key == "examples" || key == "default" || key == "const" {
+                    if crate::walk::DATA_KEYS.contains(&key.as_str()) {
                         continue;
                     }
                     stack.push((child(&pointer, key), item));

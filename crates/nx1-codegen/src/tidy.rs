@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use crate::error::{child, escape_token, unescape_token};
 use crate::normalize::HTTP_METHODS;
+use crate::walk;
 
 /// One operation of the spec, as the pipeline refers to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,47 +185,35 @@ fn preferred_schema_name(original: &str, bodies: &HashMap<&str, &str>) -> String
 }
 
 /// Rewrites `#/components/schemas/<old>` everywhere, discriminator mappings included.
-fn rewrite_schema_refs(value: &mut Value, renames: &HashMap<String, String>) {
+fn rewrite_schema_refs(root: &mut Value, renames: &HashMap<String, String>) {
     const PREFIX: &str = "#/components/schemas/";
     let rename = |reference: &str| -> Option<String> {
         let name = unescape_token(reference.strip_prefix(PREFIX)?);
         let new = renames.get(&name)?;
         Some(format!("{PREFIX}{}", escape_token(new)))
     };
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::String(reference)) = map.get_mut("$ref")
-                && let Some(new) = rename(reference)
-            {
-                *reference = new;
-            }
-            if let Some(Value::Object(mapping)) = map
-                .get_mut("discriminator")
-                .and_then(|discriminator| discriminator.get_mut("mapping"))
-            {
-                for target in mapping.values_mut() {
-                    if let Value::String(target) = target {
-                        if let Some(new) = rename(target) {
-                            *target = new;
-                        } else if let Some(new) = renames.get(target.as_str()) {
-                            *target = new.clone();
-                        }
+    walk::objects_mut(root, &mut |map| {
+        if let Some(Value::String(reference)) = map.get_mut("$ref")
+            && let Some(new) = rename(reference)
+        {
+            *reference = new;
+        }
+        if let Some(Value::Object(mapping)) = map
+            .get_mut("discriminator")
+            .and_then(|discriminator| discriminator.get_mut("mapping"))
+        {
+            for target in mapping.values_mut() {
+                if let Value::String(target) = target {
+                    if let Some(new) = rename(target) {
+                        *target = new;
+                    } else if let Some(new) = renames.get(target.as_str()) {
+                        *target = new.clone();
                     }
                 }
             }
-            for (key, item) in map.iter_mut() {
-                if key != "example" && key != "examples" && key != "default" && key != "enum" {
-                    rewrite_schema_refs(item, renames);
-                }
-            }
         }
-        Value::Array(items) => {
-            for item in items {
-                rewrite_schema_refs(item, renames);
-            }
-        }
-        _ => {}
-    }
+        true
+    });
 }
 
 fn count(names: impl Iterator<Item = String>) -> BTreeMap<String, usize> {

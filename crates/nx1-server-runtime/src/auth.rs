@@ -1,0 +1,145 @@
+//! Credentials as the spec's `security` allows them for one operation.
+
+use axum::http::{HeaderMap, header};
+
+/// How a security scheme carries its credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    ApiKeyHeader(&'static str),
+    ApiKeyQuery(&'static str),
+    ApiKeyCookie(&'static str),
+    /// `Authorization: Bearer` (HTTP bearer, OAuth2, OpenID Connect).
+    Bearer,
+    /// `Authorization: Basic`.
+    Basic,
+}
+
+/// One credential found on a request, under the name of the scheme that carried it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub scheme: &'static str,
+    pub kind: Scheme,
+    pub value: String,
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential")
+            .field("scheme", &self.scheme)
+            .field("kind", &self.kind)
+            .field("value", &"<redacted>")
+            .finish()
+    }
+}
+
+/// The credentials a request presented for the schemes its operation accepts. Schemes the
+/// operation does not accept are never looked at: a bearer token sent to a PSK-only
+/// operation is not a credential there.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Credentials {
+    pub presented: Vec<Credential>,
+}
+
+impl Credentials {
+    /// The value presented under the named scheme.
+    pub fn get(&self, scheme: &str) -> Option<&str> {
+        self.presented
+            .iter()
+            .find(|credential| credential.scheme == scheme)
+            .map(|credential| credential.value.as_str())
+    }
+
+    /// An `Authorization-PSK`-style API key, whatever the scheme is called.
+    pub fn api_key(&self) -> Option<&str> {
+        self.presented
+            .iter()
+            .find(|credential| {
+                matches!(
+                    credential.kind,
+                    Scheme::ApiKeyHeader(_) | Scheme::ApiKeyQuery(_) | Scheme::ApiKeyCookie(_)
+                )
+            })
+            .map(|credential| credential.value.as_str())
+    }
+
+    /// A bearer token.
+    pub fn bearer(&self) -> Option<&str> {
+        self.presented
+            .iter()
+            .find(|credential| credential.kind == Scheme::Bearer)
+            .map(|credential| credential.value.as_str())
+    }
+}
+
+/// Why the authentication hook refused a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthError {
+    /// 401: the credentials are wrong or expired.
+    Unauthorized(String),
+    /// 403: the credentials are fine but do not allow this.
+    Forbidden(String),
+}
+
+/// Extracts the credentials for `schemes` (name, kind) from a request.
+pub fn extract(
+    schemes: &[(&'static str, Scheme)],
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Credentials {
+    let mut presented = Vec::new();
+    for (name, kind) in schemes {
+        let value = match kind {
+            Scheme::ApiKeyHeader(header_name) => headers
+                .get(*header_name)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned),
+            Scheme::ApiKeyQuery(param) => query.and_then(|query| {
+                form_urlencoded_pairs(query)
+                    .into_iter()
+                    .find(|(key, _)| key == param)
+                    .map(|(_, value)| value)
+            }),
+            Scheme::ApiKeyCookie(cookie) => headers
+                .get_all(header::COOKIE)
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .flat_map(|value| value.split(';'))
+                .filter_map(|pair| pair.trim().split_once('='))
+                .find(|(key, _)| key == cookie)
+                .map(|(_, value)| value.to_owned()),
+            Scheme::Bearer => authorization(headers, "bearer"),
+            Scheme::Basic => authorization(headers, "basic"),
+        };
+        if let Some(value) = value.filter(|value| !value.is_empty()) {
+            presented.push(Credential {
+                scheme: name,
+                kind: *kind,
+                value,
+            });
+        }
+    }
+    Credentials { presented }
+}
+
+/// `Authorization: <scheme> <credentials>`, the scheme matched without regard to case as
+/// FastAPI's `get_authorization_scheme_param` does.
+fn authorization(headers: &HeaderMap, scheme: &str) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (given, credentials) = value.split_once(' ')?;
+    given
+        .eq_ignore_ascii_case(scheme)
+        .then(|| credentials.trim().to_owned())
+}
+
+/// The challenge for `WWW-Authenticate` when no credential was presented.
+pub fn challenge(schemes: &[(&'static str, Scheme)]) -> &'static str {
+    match schemes.first().map(|(_, kind)| kind) {
+        Some(Scheme::Bearer) | None => "Bearer",
+        Some(Scheme::Basic) => "Basic",
+        Some(_) => "APIKey",
+    }
+}
+
+pub(crate) fn form_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query).unwrap_or_default()
+}

@@ -1,0 +1,72 @@
+//! FastAPI's error bodies: `{"detail": "..."}` for HTTP errors, `{"detail": [...]}` for
+//! validation errors.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::validate::ValidationError;
+
+fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// `raise HTTPException(status, detail)`.
+pub fn detail(status: StatusCode, detail: &str) -> Response {
+    json_response(status, &json!({ "detail": detail }))
+}
+
+/// 422 with every validation error of the request.
+pub fn validation(errors: &[ValidationError]) -> Response {
+    json_response(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &json!({ "detail": errors }),
+    )
+}
+
+pub fn not_found() -> Response {
+    detail(StatusCode::NOT_FOUND, "Not Found")
+}
+
+/// 405 with the methods the path does accept, as Starlette answers.
+pub fn method_not_allowed(allowed: &[&str]) -> Response {
+    let mut response = detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+    if let Ok(allow) = HeaderValue::from_str(&allowed.join(", ")) {
+        response.headers_mut().insert(header::ALLOW, allow);
+    }
+    response
+}
+
+/// 401 `{"detail": "Not authenticated"}` with the challenge of the first scheme allowed.
+pub fn not_authenticated(challenge: &'static str) -> Response {
+    unauthorized("Not authenticated", challenge)
+}
+
+pub fn unauthorized(message: &str, challenge: &'static str) -> Response {
+    let mut response = detail(StatusCode::UNAUTHORIZED, message);
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+    response
+}
+
+pub fn not_implemented() -> Response {
+    detail(StatusCode::NOT_IMPLEMENTED, "Not Implemented")
+}
+
+pub fn payload_too_large(limit: usize) -> Response {
+    detail(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!("Request body exceeds the limit of {limit} bytes"),
+    )
+}
+
+/// A response body the handler built that could not be serialised.
+pub fn internal_error() -> Response {
+    detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+}

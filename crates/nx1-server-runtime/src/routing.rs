@@ -1,0 +1,175 @@
+//! Starlette's routing: routes are tried in declaration order and the first whose path
+//! matches wins; a path that matches only under other methods answers 405.
+
+use percent_encoding::percent_decode_str;
+
+/// One path segment of a route pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Literal(String),
+    Param(String),
+    /// `{name:path}`: the rest of the path, slashes included.
+    Rest(String),
+}
+
+#[derive(Debug, Clone)]
+struct Route {
+    method: &'static str,
+    segments: Vec<Segment>,
+    operation: usize,
+}
+
+/// The outcome of matching a request line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Match {
+    Found {
+        operation: usize,
+        params: Vec<(String, String)>,
+    },
+    MethodNotAllowed(Vec<&'static str>),
+    NotFound,
+}
+
+/// All routes of an API, in the spec's order.
+#[derive(Debug, Clone, Default)]
+pub struct RouteTable {
+    routes: Vec<Route>,
+}
+
+impl RouteTable {
+    /// `routes`: (HTTP method, path template, operation index, names of parameters that
+    /// take the rest of the path).
+    pub fn new(routes: &[(&'static str, &str, usize, &[&str])]) -> Self {
+        let routes = routes
+            .iter()
+            .map(|(method, template, operation, rest)| Route {
+                method,
+                segments: parse(template, rest),
+                operation: *operation,
+            })
+            .collect();
+        RouteTable { routes }
+    }
+
+    pub fn find(&self, method: &str, path: &str) -> Match {
+        let decoded = percent_decode_str(path).decode_utf8_lossy();
+        let parts: Vec<&str> = decoded.split('/').skip(1).collect();
+        let mut allowed: Vec<&'static str> = Vec::new();
+        for route in &self.routes {
+            let Some(params) = matches(&route.segments, &parts) else {
+                continue;
+            };
+            if route.method.eq_ignore_ascii_case(method)
+                || (method.eq_ignore_ascii_case("HEAD") && route.method == "GET")
+            {
+                return Match::Found {
+                    operation: route.operation,
+                    params,
+                };
+            }
+            if !allowed.contains(&route.method) {
+                allowed.push(route.method);
+            }
+        }
+        if allowed.is_empty() {
+            Match::NotFound
+        } else {
+            Match::MethodNotAllowed(allowed)
+        }
+    }
+}
+
+fn parse(template: &str, rest: &[&str]) -> Vec<Segment> {
+    template
+        .split('/')
+        .skip(1)
+        .map(|segment| {
+            match segment
+                .strip_prefix('{')
+                .and_then(|inner| inner.strip_suffix('}'))
+            {
+                Some(name) if rest.contains(&name) => Segment::Rest(name.to_owned()),
+                Some(name) => Segment::Param(name.to_owned()),
+                None => Segment::Literal(segment.to_owned()),
+            }
+        })
+        .collect()
+}
+
+fn matches(segments: &[Segment], parts: &[&str]) -> Option<Vec<(String, String)>> {
+    let mut params = Vec::new();
+    for (index, segment) in segments.iter().enumerate() {
+        match segment {
+            Segment::Rest(name) => {
+                let rest = parts.get(index..)?.join("/");
+                params.push((name.clone(), rest));
+                return Some(params);
+            }
+            Segment::Literal(literal) => {
+                if parts.get(index) != Some(&literal.as_str()) {
+                    return None;
+                }
+            }
+            Segment::Param(name) => {
+                let part = parts.get(index)?;
+                if part.is_empty() {
+                    return None;
+                }
+                params.push((name.clone(), (*part).to_owned()));
+            }
+        }
+    }
+    (parts.len() == segments.len()).then_some(params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> RouteTable {
+        RouteTable::new(&[
+            ("GET", "/api/automl/train/jobs/status", 0, &[]),
+            ("PUT", "/api/automl/train/jobs/{job_id}/status", 1, &[]),
+            ("GET", "/api/models/{model}/deployments/{name}/run/{path}", 2, &["path"]),
+            ("PATCH", "/api/models/{model}/deployments/{name}/run/{path}", 3, &["path"]),
+            ("GET", "/api/app/{app_id}", 4, &[]),
+        ])
+    }
+
+    #[test]
+    fn static_routes_declared_first_win() {
+        assert_eq!(
+            table().find("GET", "/api/automl/train/jobs/status"),
+            Match::Found { operation: 0, params: vec![] }
+        );
+        assert_eq!(
+            table().find("POST", "/api/automl/train/jobs/status"),
+            Match::MethodNotAllowed(vec!["GET"])
+        );
+    }
+
+    #[test]
+    fn rest_parameters_take_slashes() {
+        assert_eq!(
+            table().find("PATCH", "/api/models/m/deployments/d/run/v1/predict/x"),
+            Match::Found {
+                operation: 3,
+                params: vec![
+                    ("model".into(), "m".into()),
+                    ("name".into(), "d".into()),
+                    ("path".into(), "v1/predict/x".into())
+                ]
+            }
+        );
+    }
+
+    #[test]
+    fn unknown_paths_and_percent_decoding() {
+        assert_eq!(table().find("GET", "/nope"), Match::NotFound);
+        assert_eq!(table().find("GET", "/api/app/"), Match::NotFound);
+        assert_eq!(
+            table().find("GET", "/api/app/a%20b"),
+            Match::Found { operation: 4, params: vec![("app_id".into(), "a b".into())] }
+        );
+    }
+}

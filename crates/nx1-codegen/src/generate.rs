@@ -13,6 +13,7 @@ use crate::error::SpecError;
 use crate::load::Document;
 use crate::normalize::{Note, normalize};
 use crate::security::{self, SecurityTable};
+use crate::server::{self, ServerConfig, ServerOperation};
 use crate::tidy::{OperationName, tidy};
 use crate::walk;
 
@@ -29,6 +30,10 @@ pub struct Prepared {
     /// Lossy steps, to be reported as warnings.
     pub notes: Vec<Note>,
     pub security: SecurityTable,
+    /// The document as loaded, before any rewriting: what a server validates against.
+    pub original: Value,
+    /// Every operation as the server generator sees it.
+    pub server_operations: Vec<ServerOperation>,
 }
 
 /// How the generated client is wired into the crate that includes it.
@@ -42,9 +47,11 @@ pub struct ClientConfig {
 
 /// Runs normalisation, renaming and adaptation over a loaded document.
 pub fn prepare(mut doc: Document) -> Result<Prepared, SpecError> {
+    let original = doc.value.clone();
     let mut notes = normalize(&mut doc)?;
     let operations = tidy(&mut doc.value);
     let security = security::collect(&doc.value, &operations);
+    let server_operations = server::describe(&original, &mut doc.value, &operations, &security)?;
     let adapted = adapt(&doc.origin, &mut doc.value)?;
     notes.extend(adapted.notes);
     let spec = to_openapiv3(&doc.origin, doc.value)?;
@@ -55,6 +62,8 @@ pub fn prepare(mut doc: Document) -> Result<Prepared, SpecError> {
         set_aside: adapted.set_aside,
         notes,
         security,
+        original,
+        server_operations,
     })
 }
 
@@ -108,29 +117,7 @@ pub fn generate_client(
     config: &ClientConfig,
 ) -> Result<GeneratedClient, SpecError> {
     let mut notes = Vec::new();
-    let generated = match run_progenitor(&prepared.spec, &prepared.origin, config) {
-        // typify checks each default against the type it derives and cannot for some
-        // composites (a `$ref` to a union, say). Defaults are a server-side matter for a
-        // client, so the composite ones go and generation runs once more.
-        Err(err) if err.message.contains("does not conform") => {
-            let mut value = serde_json::to_value(&prepared.spec).map_err(|err| {
-                SpecError::whole(
-                    &prepared.origin,
-                    format!("cannot re-serialise the spec: {err}"),
-                )
-            })?;
-            let dropped = drop_composite_defaults(&mut value);
-            notes.push(Note {
-                pointer: String::new(),
-                message: format!(
-                    "typify rejected a default value; {dropped} default(s) of composite schemas dropped"
-                ),
-            });
-            let spec = to_openapiv3(&prepared.origin, value)?;
-            run_progenitor(&spec, &prepared.origin, config)?
-        }
-        other => other?,
-    };
+    let (generated, _) = progenitor_with_fallback(prepared, config, &mut notes)?;
     let extra = custom::methods(&prepared.set_aside).map_err(|message| {
         SpecError::whole(
             &prepared.origin,
@@ -155,11 +142,82 @@ pub fn generate_client(
     })
 }
 
+/// Runs progenitor; where typify rejects a default value, drops the defaults of composite
+/// schemas and runs it once more. Returns the whole client and the types alone.
+fn progenitor_with_fallback(
+    prepared: &Prepared,
+    config: &ClientConfig,
+    notes: &mut Vec<Note>,
+) -> Result<(TokenStream, TokenStream), SpecError> {
+    match run_progenitor(&prepared.spec, &prepared.origin, config) {
+        // typify checks each default against the type it derives and cannot for some
+        // composites (a `$ref` to a union, say). Defaults are a server-side matter for a
+        // client, so the composite ones go and generation runs once more.
+        Err(err) if err.message.contains("does not conform") => {
+            let mut value = serde_json::to_value(&prepared.spec).map_err(|err| {
+                SpecError::whole(
+                    &prepared.origin,
+                    format!("cannot re-serialise the spec: {err}"),
+                )
+            })?;
+            let dropped = drop_composite_defaults(&mut value);
+            notes.push(Note {
+                pointer: String::new(),
+                message: format!(
+                    "typify rejected a default value; {dropped} default(s) of composite schemas dropped"
+                ),
+            });
+            let spec = to_openapiv3(&prepared.origin, value)?;
+            run_progenitor(&spec, &prepared.origin, config)
+        }
+        other => other,
+    }
+}
+
+/// Generated server source, with the lossy steps generation itself took.
+#[derive(Debug, Clone)]
+pub struct GeneratedServer {
+    pub code: String,
+    pub notes: Vec<Note>,
+}
+
+/// Generates the axum server stubs for a prepared spec.
+pub fn generate_server(
+    prepared: &Prepared,
+    config: &ServerConfig,
+) -> Result<GeneratedServer, SpecError> {
+    let mut notes = Vec::new();
+    let (_, types) = progenitor_with_fallback(prepared, &ClientConfig::default(), &mut notes)?;
+    let tokens = server::emit(
+        &prepared.server_operations,
+        &prepared.security,
+        &prepared.original,
+        types,
+        config,
+    )
+    .map_err(|message| {
+        SpecError::whole(
+            &prepared.origin,
+            format!("{message}; please report this spec"),
+        )
+    })?;
+    let file = syn::parse2::<syn::File>(tokens).map_err(|err| {
+        SpecError::whole(
+            &prepared.origin,
+            format!("generated server does not parse ({err}); please report this spec"),
+        )
+    })?;
+    Ok(GeneratedServer {
+        code: prettyplease::unparse(&file),
+        notes,
+    })
+}
+
 fn run_progenitor(
     spec: &openapiv3::OpenAPI,
     origin: &str,
     config: &ClientConfig,
-) -> Result<TokenStream, SpecError> {
+) -> Result<(TokenStream, TokenStream), SpecError> {
     let mut settings = progenitor::GenerationSettings::new();
     settings.with_interface(progenitor::InterfaceStyle::Positional);
     if let Some(inner) = &config.inner_type {
@@ -174,19 +232,22 @@ fn run_progenitor(
     let mut generator = progenitor::Generator::new(&settings);
     // progenitor asserts and `todo!`s on shapes it does not support; whatever slipped past
     // adaptation must surface as an error naming the spec, not as a build-script panic.
-    catch_unwind(AssertUnwindSafe(|| generator.generate_tokens(spec)))
-        .map_err(|payload| {
-            let message = payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_else(|| "unknown panic".to_owned());
-            SpecError::whole(
-                origin,
-                format!("progenitor panicked: {message}; please report this spec"),
-            )
-        })?
-        .map_err(|err| SpecError::whole(origin, format!("progenitor rejected the spec: {err}")))
+    catch_unwind(AssertUnwindSafe(|| {
+        let all = generator.generate_tokens(spec)?;
+        Ok::<_, progenitor::Error>((all, generator.get_type_space().to_stream()))
+    }))
+    .map_err(|payload| {
+        let message = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        SpecError::whole(
+            origin,
+            format!("progenitor panicked: {message}; please report this spec"),
+        )
+    })?
+    .map_err(|err| SpecError::whole(origin, format!("progenitor rejected the spec: {err}")))
 }
 
 /// Removes `default` from every schema that is not a plain scalar; returns how many.

@@ -13,6 +13,11 @@ pub use normalize::{Note, normalize};
 pub mod custom;
 pub mod generate;
 pub mod security;
+pub mod server;
 mod walk;
 
-pub use generate::{ClientConfig, GeneratedClient, Prepared, generate_client, prepare};
+pub use generate::{
+    ClientConfig, GeneratedClient, GeneratedServer, Prepared, generate_client, generate_server,
+    prepare,
+};
+pub use server::ServerConfig;

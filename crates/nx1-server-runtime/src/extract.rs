@@ -79,7 +79,7 @@ pub struct ApiSpec {
 }
 
 /// An uploaded file of a multipart body.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct UploadedFile {
     pub file_name: Option<String>,
     pub content_type: Option<String>,
@@ -161,12 +161,17 @@ pub async fn read_body(
 /// message Python's `json` module would give.
 fn json_invalid(bytes: &[u8], err: &serde_json::Error) -> Response {
     let text = String::from_utf8_lossy(bytes);
-    let position = text
-        .split_inclusive('\n')
-        .take(err.line().saturating_sub(1))
-        .map(|line| line.chars().count())
-        .sum::<usize>()
-        + err.column().saturating_sub(1);
+    // Python reports an early end at the length of the document, anything else at the
+    // character that broke it (serde_json's column is 1-based).
+    let position = if err.classify() == serde_json::error::Category::Eof {
+        text.chars().count()
+    } else {
+        text.split_inclusive('\n')
+            .take(err.line().saturating_sub(1))
+            .map(|line| line.chars().count())
+            .sum::<usize>()
+            + err.column().saturating_sub(1)
+    };
     let message = match err.classify() {
         serde_json::error::Category::Eof => "Expecting value",
         _ => {
@@ -263,8 +268,12 @@ pub fn credentials(
     }
     let found = auth::extract(&accepted, headers, query);
     let satisfied = operation.security.iter().any(|all| {
-        all.iter()
-            .all(|name| found.presented.iter().any(|credential| credential.scheme == *name))
+        all.iter().all(|name| {
+            found
+                .presented
+                .iter()
+                .any(|credential| credential.scheme == *name)
+        })
     });
     if satisfied {
         Ok(Some(found))

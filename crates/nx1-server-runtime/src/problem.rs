@@ -10,7 +10,10 @@ use crate::validate::ValidationError;
 fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
     (
         status,
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         body.to_string(),
     )
         .into_response()
@@ -49,9 +52,10 @@ pub fn not_authenticated(challenge: &'static str) -> Response {
 
 pub fn unauthorized(message: &str, challenge: &'static str) -> Response {
     let mut response = detail(StatusCode::UNAUTHORIZED, message);
-    response
-        .headers_mut()
-        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(challenge),
+    );
     response
 }
 

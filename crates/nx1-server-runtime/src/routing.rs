@@ -130,8 +130,18 @@ mod tests {
         RouteTable::new(&[
             ("GET", "/api/automl/train/jobs/status", 0, &[]),
             ("PUT", "/api/automl/train/jobs/{job_id}/status", 1, &[]),
-            ("GET", "/api/models/{model}/deployments/{name}/run/{path}", 2, &["path"]),
-            ("PATCH", "/api/models/{model}/deployments/{name}/run/{path}", 3, &["path"]),
+            (
+                "GET",
+                "/api/models/{model}/deployments/{name}/run/{path}",
+                2,
+                &["path"],
+            ),
+            (
+                "PATCH",
+                "/api/models/{model}/deployments/{name}/run/{path}",
+                3,
+                &["path"],
+            ),
             ("GET", "/api/app/{app_id}", 4, &[]),
         ])
     }
@@ -140,7 +150,10 @@ mod tests {
     fn static_routes_declared_first_win() {
         assert_eq!(
             table().find("GET", "/api/automl/train/jobs/status"),
-            Match::Found { operation: 0, params: vec![] }
+            Match::Found {
+                operation: 0,
+                params: vec![]
+            }
         );
         assert_eq!(
             table().find("POST", "/api/automl/train/jobs/status"),
@@ -169,7 +182,10 @@ mod tests {
         assert_eq!(table().find("GET", "/api/app/"), Match::NotFound);
         assert_eq!(
             table().find("GET", "/api/app/a%20b"),
-            Match::Found { operation: 4, params: vec![("app_id".into(), "a b".into())] }
+            Match::Found {
+                operation: 4,
+                params: vec![("app_id".into(), "a b".into())]
+            }
         );
     }
 }

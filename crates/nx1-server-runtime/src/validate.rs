@@ -46,12 +46,7 @@ pub struct ValidationError {
 }
 
 impl ValidationError {
-    pub fn new(
-        kind: &'static str,
-        loc: &[LocItem],
-        msg: impl Into<String>,
-        input: Value,
-    ) -> Self {
+    pub fn new(kind: &'static str, loc: &[LocItem], msg: impl Into<String>, input: Value) -> Self {
         ValidationError {
             kind: Cow::Borrowed(kind),
             loc: loc.to_vec(),
@@ -276,7 +271,9 @@ impl Validation<'_> {
             }
             let tag = union_tag(branch, self.set.resolve(branch));
             for mut error in self.errors.drain(before..) {
-                error.loc.insert(loc.len().min(error.loc.len()), LocItem::Key(tag.clone()));
+                error
+                    .loc
+                    .insert(loc.len().min(error.loc.len()), LocItem::Key(tag.clone()));
                 collected.push(error);
             }
         }
@@ -302,14 +299,28 @@ impl Validation<'_> {
             return value;
         }
         let expected = expected_list(values);
-        let kind = if values.len() == 1 { "literal_error" } else { "enum" };
+        let kind = if values.len() == 1 {
+            "literal_error"
+        } else {
+            "enum"
+        };
         self.fail(
-            ValidationError::new(kind, loc, format!("Input should be {expected}"), input.clone())
-                .with_ctx(json!({ "expected": expected })),
+            ValidationError::new(
+                kind,
+                loc,
+                format!("Input should be {expected}"),
+                input.clone(),
+            )
+            .with_ctx(json!({ "expected": expected })),
         )
     }
 
-    fn string(&mut self, map: &Map<String, Value>, input: &Value, loc: &[LocItem]) -> Option<Value> {
+    fn string(
+        &mut self,
+        map: &Map<String, Value>,
+        input: &Value,
+        loc: &[LocItem],
+    ) -> Option<Value> {
         let Value::String(text) = input else {
             self.fail(ValidationError::new(
                 "string_type",
@@ -534,10 +545,14 @@ impl Validation<'_> {
                 ValidationError::new(
                     "too_long",
                     loc,
-                    format!("List should have at most {max} item{plural} after validation, not {length}"),
+                    format!(
+                        "List should have at most {max} item{plural} after validation, not {length}"
+                    ),
                     input.clone(),
                 )
-                .with_ctx(json!({"field_type": "List", "max_length": max, "actual_length": length})),
+                .with_ctx(
+                    json!({"field_type": "List", "max_length": max, "actual_length": length}),
+                ),
             );
         }
         Value::Array(out)
@@ -578,7 +593,8 @@ impl Validation<'_> {
                         out.insert(name.clone(), value);
                     }
                     None if required.contains(&name.as_str()) => {
-                        self.errors.push(ValidationError::missing(loc, input.clone()));
+                        self.errors
+                            .push(ValidationError::missing(loc, input.clone()));
                     }
                     None => {}
                 }

@@ -27,7 +27,11 @@ fn check(schema: Value, input: Value, source: Source, expected: Value) -> Value 
     let mut loc = vec![LocItem::from("body")];
     let value = set.validate(&schema, &input, source, &mut loc, &mut errors);
     assert_eq!(serde_json::to_value(&errors).unwrap(), expected);
-    assert_eq!(loc, [LocItem::from("body")], "location stack must be restored");
+    assert_eq!(
+        loc,
+        [LocItem::from("body")],
+        "location stack must be restored"
+    );
     value
 }
 
@@ -47,7 +51,15 @@ fn uuid_errors_use_the_uuid_crate_words() {
 
 #[test]
 fn integers_from_text_and_json() {
-    assert_eq!(check(json!({"type": "integer"}), json!("42"), Source::Text, json!([])), json!(42));
+    assert_eq!(
+        check(
+            json!({"type": "integer"}),
+            json!("42"),
+            Source::Text,
+            json!([])
+        ),
+        json!(42)
+    );
     check(
         json!({"type": "integer"}),
         json!("4x"),
@@ -127,7 +139,10 @@ fn lists_locate_items_by_index() {
 #[test]
 fn nullable_fields_accept_null_and_report_the_inner_type() {
     let schema = json!({"anyOf": [{"type": "integer"}, {"type": "null"}]});
-    assert_eq!(check(schema.clone(), Value::Null, Source::Json, json!([])), Value::Null);
+    assert_eq!(
+        check(schema.clone(), Value::Null, Source::Json, json!([])),
+        Value::Null
+    );
     check(
         schema,
         json!("x"),
@@ -176,7 +191,15 @@ fn strings_are_not_numbers() {
 
 #[test]
 fn booleans_from_text() {
-    assert_eq!(check(json!({"type": "boolean"}), json!("yes"), Source::Text, json!([])), json!(true));
+    assert_eq!(
+        check(
+            json!({"type": "boolean"}),
+            json!("yes"),
+            Source::Text,
+            json!([])
+        ),
+        json!(true)
+    );
     check(
         json!({"type": "boolean"}),
         json!("maybe"),

@@ -1,0 +1,352 @@
+//! The generated router, driven with `tower::ServiceExt::oneshot` (no socket): FastAPI's
+//! answers to bad input, missing credentials, unknown paths and methods, compared as whole
+//! JSON documents.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use nx1_server::{
+    AuthError, Credentials, GetTrainingJobStatusesRequest, GetTrainingJobStatusesResponse, Nx1Api,
+    OPERATIONS, types,
+};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const PSK: &str = "good-psk";
+const TOKEN: &str = "good-token";
+
+/// Serves the bulk-status operation; everything else keeps its 501 default.
+struct Stub;
+
+impl Nx1Api for Stub {
+    type Principal = String;
+
+    async fn authenticate(&self, credentials: Credentials) -> Result<String, AuthError> {
+        match (credentials.api_key(), credentials.bearer()) {
+            (Some(PSK), _) => Ok("psk-user".into()),
+            (_, Some(TOKEN)) => Ok("token-user".into()),
+            (_, Some("forbidden")) => Err(AuthError::Forbidden("Not enough roles".into())),
+            _ => Err(AuthError::Unauthorized("Invalid credentials".into())),
+        }
+    }
+
+    async fn get_training_job_statuses(
+        &self,
+        _principal: String,
+        request: GetTrainingJobStatusesRequest,
+    ) -> GetTrainingJobStatusesResponse {
+        let items = request
+            .ids
+            .unwrap_or_default()
+            .into_iter()
+            .map(|job_id| types::AutoMlTrainingJobStatusItem {
+                job_id,
+                status: types::AutoMlTrainingJobStatus::Queued,
+                error_message: None,
+                updated_at: "2026-11-28T10:00:00Z".parse().unwrap(),
+            })
+            .collect();
+        GetTrainingJobStatusesResponse::Ok(types::AutoMlTrainingJobStatuses { items })
+    }
+}
+
+async fn send(request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let response = nx1_server::router(Stub).oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| json!(String::from_utf8_lossy(&bytes)))
+    };
+    (status, headers, body)
+}
+
+fn get(uri: &str) -> axum::http::request::Builder {
+    Request::builder().method("GET").uri(uri)
+}
+
+#[tokio::test]
+async fn bulk_status_validates_each_id_with_pydantics_words() {
+    let (status, _, body) = send(
+        get("/api/automl/train/jobs/status?ids=6f1c1c8e-8f44-4b4e-9a53-3b1f4f0c2a10&ids=nope")
+            .header("authorization-psk", PSK)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body,
+        json!({"detail": [{
+            "type": "uuid_parsing",
+            "loc": ["query", "ids", 1],
+            "msg": "Input should be a valid UUID, invalid character: found `n` at 0",
+            "input": "nope",
+            "ctx": {"error": "invalid character: found `n` at 0"}
+        }]})
+    );
+}
+
+#[tokio::test]
+async fn bulk_status_serves_the_implementation() {
+    let (status, headers, body) = send(
+        get("/api/automl/train/jobs/status?ids=6f1c1c8e-8f44-4b4e-9a53-3b1f4f0c2a10")
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/json");
+    assert_eq!(
+        body,
+        json!({"items": [{"job_id": "6f1c1c8e-8f44-4b4e-9a53-3b1f4f0c2a10", "status": "queued", "updated_at": "2026-11-28T10:00:00Z"}]})
+    );
+}
+
+#[tokio::test]
+async fn static_route_wins_over_the_job_id_route() {
+    // `status` must never be read as a `{job_id}`: PUT on the bulk path is a 405, not a
+    // validation error of the writeback's job id.
+    let (status, headers, body) = send(
+        Request::builder()
+            .method("PUT")
+            .uri("/api/automl/train/jobs/status")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(headers[header::ALLOW], "GET");
+    assert_eq!(body, json!({"detail": "Method Not Allowed"}));
+}
+
+#[tokio::test]
+async fn unknown_paths_are_404() {
+    let (status, _, body) = send(get("/api/nothing/here").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body, json!({"detail": "Not Found"}));
+}
+
+/// A concrete request for an operation, its path variables filled with a UUID.
+fn request_for(index: usize) -> Request<Body> {
+    let (method, template, _, _) = nx1_server::ROUTES
+        .iter()
+        .find(|(_, _, operation, _)| *operation == index)
+        .expect("every operation has a route");
+    let path = template
+        .split('/')
+        .map(|segment| {
+            if segment.starts_with('{') {
+                "6f1c1c8e-8f44-4b4e-9a53-3b1f4f0c2a10"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/");
+    Request::builder()
+        .method(*method)
+        .uri(path)
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn every_secured_operation_answers_401_without_credentials() {
+    assert_eq!(OPERATIONS.len(), 41);
+    let mut checked = 0;
+    for (index, operation) in OPERATIONS.iter().enumerate() {
+        if operation.security.is_empty() {
+            continue;
+        }
+        let (status, headers, body) = send(request_for(index)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{}", operation.id);
+        assert_eq!(
+            body,
+            json!({"detail": "Not authenticated"}),
+            "{}",
+            operation.id
+        );
+        assert!(
+            headers.contains_key(header::WWW_AUTHENTICATE),
+            "{}",
+            operation.id
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 41, "every operation of the Nx1 spec is secured");
+}
+
+#[tokio::test]
+async fn unimplemented_operations_answer_501() {
+    let (status, _, body) = send(
+        get("/api/app")
+            .header("authorization-psk", PSK)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_IMPLEMENTED);
+    assert_eq!(body, json!({"detail": "Not Implemented"}));
+}
+
+#[tokio::test]
+async fn psk_only_operations_refuse_bearer_tokens() {
+    let (status, headers, body) = send(
+        Request::builder()
+            .method("PUT")
+            .uri("/api/automl/train/jobs/6f1c1c8e-8f44-4b4e-9a53-3b1f4f0c2a10/status")
+            .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(r#"{"status": "running"}"#))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body, json!({"detail": "Not authenticated"}));
+    assert_eq!(headers[header::WWW_AUTHENTICATE], "APIKey");
+}
+
+#[tokio::test]
+async fn rejected_and_forbidden_credentials() {
+    let (status, _, body) = send(
+        get("/api/app")
+            .header(header::AUTHORIZATION, "Bearer wrong")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body, json!({"detail": "Invalid credentials"}));
+    let (status, _, body) = send(
+        get("/api/app")
+            .header(header::AUTHORIZATION, "Bearer forbidden")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body, json!({"detail": "Not enough roles"}));
+}
+
+fn writeback(body: &'static str) -> Request<Body> {
+    Request::builder()
+        .method("PUT")
+        .uri("/api/automl/train/jobs/not-a-uuid/status")
+        .header("authorization-psk", PSK)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn json_syntax_errors_answer_before_anything_else() {
+    let (status, _, body) = send(writeback("{\"status\": ")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body,
+        json!({"detail": [{"type": "json_invalid", "loc": ["body", 11], "msg": "JSON decode error", "input": {}, "ctx": {"error": "Expecting value"}}]})
+    );
+}
+
+#[tokio::test]
+async fn all_errors_of_a_request_are_reported_together() {
+    let (status, _, body) = send(writeback(r#"{"status": "done", "error_message": 5}"#)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body,
+        json!({"detail": [
+            {"type": "uuid_parsing", "loc": ["path", "job_id"], "msg": "Input should be a valid UUID, invalid character: found `n` at 0", "input": "not-a-uuid", "ctx": {"error": "invalid character: found `n` at 0"}},
+            {"type": "enum", "loc": ["body", "status"], "msg": "Input should be 'ready', 'queued', 'running', 'complete' or 'failed'", "input": "done", "ctx": {"expected": "'ready', 'queued', 'running', 'complete' or 'failed'"}},
+            {"type": "string_type", "loc": ["body", "error_message"], "msg": "Input should be a valid string", "input": 5}
+        ]})
+    );
+}
+
+#[tokio::test]
+async fn a_missing_body_is_a_missing_field() {
+    let (status, _, body) = send(writeback("")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body["detail"][1],
+        json!({"type": "missing", "loc": ["body"], "msg": "Field required", "input": null})
+    );
+}
+
+#[tokio::test]
+async fn oversized_bodies_answer_413() {
+    let router = nx1_server::router_with(Stub, nx1_server::ServerConfig { body_limit: 16 });
+    let response = router
+        .oneshot(writeback(
+            r#"{"status": "running", "error_message": "a long message"}"#,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(
+        body,
+        json!({"detail": "Request body exceeds the limit of 16 bytes"})
+    );
+}
+
+#[tokio::test]
+async fn the_proxy_path_parameter_spans_segments() {
+    // Authenticated and routed: the default 501 proves the multi-segment path matched.
+    let (status, _, _) = send(
+        get("/api/models/m/deployments/d/run/v1/models/score")
+            .header("authorization-psk", PSK)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_IMPLEMENTED);
+}
+
+#[tokio::test]
+async fn the_generated_client_talks_to_the_generated_router() -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, nx1_server::router(Stub)).await });
+    let client = nx1_client::Client::builder()
+        .base_url(format!("http://{address}"))
+        .psk(PSK)
+        .build()?;
+    let a = uuid::Uuid::new_v4();
+    let b = uuid::Uuid::new_v4();
+    let statuses = client
+        .get_training_job_statuses(Some(&vec![a, b]))
+        .await?
+        .into_inner();
+    let ids: Vec<_> = statuses.items.iter().map(|item| item.job_id).collect();
+    assert_eq!(ids, [a, b]);
+    assert_eq!(
+        statuses.items[0].status,
+        nx1_client::types::AutoMlTrainingJobStatus::Queued
+    );
+
+    // Without credentials the client sees the server's 401.
+    let anonymous = nx1_client::Client::builder()
+        .base_url(format!("http://{address}"))
+        .build()?;
+    let err = anonymous.get_training_job_statuses(None).await.unwrap_err();
+    assert_eq!(err.status().map(|status| status.as_u16()), Some(401));
+    Ok(())
+}
+
+#[test]
+fn client_and_server_types_write_the_same_json() {
+    let document = json!({
+        "items": [{"job_id": "6f1c1c8e-8f44-4b4e-9a53-3b1f4f0c2a10", "status": "failed",
+                   "error_message": "oom", "updated_at": "2026-11-28T10:00:00Z"}]
+    });
+    let client: nx1_client::types::AutoMlTrainingJobStatuses =
+        serde_json::from_value(document.clone()).unwrap();
+    let server: types::AutoMlTrainingJobStatuses =
+        serde_json::from_value(serde_json::to_value(&client).unwrap()).unwrap();
+    assert_eq!(serde_json::to_value(&server).unwrap(), document);
+}

@@ -526,7 +526,7 @@ fn status_variant(status: &str) -> String {
     match status
         .parse::<u16>()
         .ok()
-        .and_then(|code| http_reason(code).map(|reason| sanitize_pascal(reason)))
+        .and_then(|code| http_reason(code).map(sanitize_pascal))
     {
         Some(name) => name,
         None => sanitize_pascal(&format!("status_{status}")),

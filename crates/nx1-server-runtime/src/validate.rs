@@ -192,7 +192,7 @@ impl Validation<'_> {
             return self.enumeration(std::slice::from_ref(value), input, loc);
         }
         let concrete: Vec<&str> = types.iter().copied().filter(|t| *t != "null").collect();
-        let result = match concrete.as_slice() {
+        match concrete.as_slice() {
             [] => input.clone(),
             [kind] => self.typed(kind, map, input, loc),
             several => {
@@ -216,8 +216,7 @@ impl Validation<'_> {
                     }
                 }
             }
-        };
-        result
+        }
     }
 
     fn typed(

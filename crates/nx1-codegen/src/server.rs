@@ -1045,6 +1045,13 @@ pub fn emit(
             let (operation, params) = match state.routes.find(parts.method.as_str(), parts.uri.path()) {
                 #rt::Match::Found { operation, params } => (operation, params),
                 #rt::Match::MethodNotAllowed(allowed) => return #rt::problem::method_not_allowed(&allowed),
+                #rt::Match::Redirect(path) => {
+                    let location = match parts.uri.query() {
+                        Some(query) => format!("{path}?{query}"),
+                        None => path,
+                    };
+                    return #rt::problem::redirect(&location);
+                }
                 #rt::Match::NotFound => return #rt::problem::not_found(),
             };
             let bytes = match #rt::axum::body::to_bytes(body, state.config.body_limit).await {

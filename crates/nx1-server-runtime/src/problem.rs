@@ -74,3 +74,12 @@ pub fn payload_too_large(limit: usize) -> Response {
 pub fn internal_error() -> Response {
     detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
 }
+
+/// 307 to the same request with the trailing slash toggled, as Starlette redirects.
+pub fn redirect(location: &str) -> Response {
+    let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}

@@ -27,6 +27,9 @@ pub enum Match {
         params: Vec<(String, String)>,
     },
     MethodNotAllowed(Vec<&'static str>),
+    /// Starlette's `redirect_slashes`: the path matches with its trailing slash toggled;
+    /// answer 307 to this path.
+    Redirect(String),
     NotFound,
 }
 
@@ -52,6 +55,22 @@ impl RouteTable {
     }
 
     pub fn find(&self, method: &str, path: &str) -> Match {
+        match self.find_exact(method, path) {
+            Match::NotFound if path != "/" => {
+                let toggled = match path.strip_suffix('/') {
+                    Some(trimmed) => trimmed.to_owned(),
+                    None => format!("{path}/"),
+                };
+                match self.find_exact(method, &toggled) {
+                    Match::NotFound => Match::NotFound,
+                    _ => Match::Redirect(toggled),
+                }
+            }
+            other => other,
+        }
+    }
+
+    fn find_exact(&self, method: &str, path: &str) -> Match {
         let decoded = percent_decode_str(path).decode_utf8_lossy();
         let parts: Vec<&str> = decoded.split('/').skip(1).collect();
         let mut allowed: Vec<&'static str> = Vec::new();
@@ -179,7 +198,11 @@ mod tests {
     #[test]
     fn unknown_paths_and_percent_decoding() {
         assert_eq!(table().find("GET", "/nope"), Match::NotFound);
-        assert_eq!(table().find("GET", "/api/app/"), Match::NotFound);
+        assert_eq!(table().find("GET", "/api/app/x/y"), Match::NotFound);
+        assert_eq!(
+            table().find("GET", "/api/automl/train/jobs/status/"),
+            Match::Redirect("/api/automl/train/jobs/status".into())
+        );
         assert_eq!(
             table().find("GET", "/api/app/a%20b"),
             Match::Found {

@@ -350,3 +350,41 @@ fn client_and_server_types_write_the_same_json() {
         serde_json::from_value(serde_json::to_value(&client).unwrap()).unwrap();
     assert_eq!(serde_json::to_value(&server).unwrap(), document);
 }
+
+#[tokio::test]
+async fn trailing_slashes_redirect_like_starlette() {
+    let response = nx1_server::router(Stub)
+        .oneshot(
+            get("/api/automl/train/jobs/status/?ids=a")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(
+        response.headers()[header::LOCATION],
+        "/api/automl/train/jobs/status?ids=a"
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_fails_model_validation() {
+    let (status, _, body) = send(
+        Request::builder()
+            .method("PUT")
+            .uri("/api/automl/train/jobs/6f1c1c8e-8f44-4b4e-9a53-3b1f4f0c2a10/status")
+            .header("authorization-psk", PSK)
+            .header(header::CONTENT_TYPE, "text/plain")
+            .body(Body::from("status=running"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body,
+        json!({"detail": [{"type": "model_attributes_type", "loc": ["body"],
+                "msg": "Input should be a valid dictionary or object to extract fields from",
+                "input": "status=running"}]})
+    );
+}

@@ -92,6 +92,8 @@ pub struct ServerOperation {
     pub responses: Vec<ServerResponse>,
     pub auth: Auth,
     pub security: Vec<Vec<String>>,
+    /// First 2xx with a JSON body: status and schema pointer in the original document.
+    pub success: Option<(u16, String)>,
 }
 
 /// Describes every operation for the server generator. `root` is the normalised, tidied
@@ -324,7 +326,9 @@ impl Resolver<'_> {
             }
         }
         doc.push_str(&format!("`{} {}`", op.method.to_ascii_uppercase(), op.path));
+        let success = self.success_pointer(&pointer);
         Ok(ServerOperation {
+            success,
             name: op.name.clone(),
             method: op.method.clone(),
             path: op.path.clone(),
@@ -335,6 +339,26 @@ impl Resolver<'_> {
             auth,
             security: alternatives.to_vec(),
         })
+    }
+
+    fn success_pointer(&self, pointer: &str) -> Option<(u16, String)> {
+        let responses_pointer = child(pointer, "responses");
+        let responses = self.original.pointer(&responses_pointer)?.as_object()?;
+        for (status, response) in responses {
+            let Ok(code @ 200..=299) = status.parse::<u16>() else {
+                continue;
+            };
+            let (response, at) = self.follow(response, child(&responses_pointer, status));
+            let Some(Value::Object(content)) = response.get("content") else {
+                continue;
+            };
+            if let Some(media) = content.keys().find(|media| media_rank(media) == 0)
+                && content[media].get("schema").is_some()
+            {
+                return Some((code, child(&child(&child(&at, "content"), media), "schema")));
+            }
+        }
+        None
     }
 
     fn body(
@@ -685,12 +709,17 @@ pub fn emit(
             None => quote!(None),
         };
         let alternatives = operation.security.iter().map(|all| quote!(&[#(#all),*]));
+        let success = match &operation.success {
+            Some((status, pointer)) => quote!(Some((#status, #pointer))),
+            None => quote!(None),
+        };
         specs.push(quote! {
             #rt::OperationSpec {
                 id: #id,
                 params: &[#(#params),*],
                 body: #body_spec,
                 security: &[#(#alternatives),*],
+                success: #success,
             }
         });
         let method_upper = operation.method.to_ascii_uppercase();
@@ -865,6 +894,8 @@ pub fn emit(
                 Detail(#rt::http::StatusCode, ::std::string::String),
                 /// 501 `{"detail": "Not Implemented"}`: the default for every operation.
                 NotImplemented,
+                /// Any response at all, for what the spec does not describe.
+                Custom(#rt::axum::response::Response),
             }
 
             impl #rt::axum::response::IntoResponse for #response_ident {
@@ -873,6 +904,7 @@ pub fn emit(
                         #(#into_arms)*
                         Self::Detail(status, detail) => #rt::problem::detail(status, &detail),
                         Self::NotImplemented => #rt::problem::not_implemented(),
+                        Self::Custom(response) => response,
                     }
                 }
             }
@@ -923,7 +955,12 @@ pub fn emit(
                 request: #request_ident,
             ) -> impl ::std::future::Future<Output = #response_ident> + Send {
                 #unused
-                async { #response_ident::NotImplemented }
+                async move {
+                    match self.fallback(&OPERATIONS[#index]).await {
+                        Some(response) => #response_ident::Custom(response),
+                        None => #response_ident::NotImplemented,
+                    }
+                }
             }
         });
         handlers.push(quote! {
@@ -992,6 +1029,16 @@ pub fn emit(
                 &self,
                 credentials: #rt::Credentials,
             ) -> impl ::std::future::Future<Output = Result<Self::Principal, #rt::AuthError>> + Send;
+
+            /// Answers the operations this implementation does not override. The default
+            /// answers none (each then answers 501); a mock can answer from the spec.
+            fn fallback(
+                &self,
+                operation: &'static #rt::OperationSpec,
+            ) -> impl ::std::future::Future<Output = Option<#rt::axum::response::Response>> + Send {
+                let _ = operation;
+                async { None }
+            }
 
             #(#methods)*
         }

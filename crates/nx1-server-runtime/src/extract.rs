@@ -69,6 +69,9 @@ pub struct OperationSpec {
     pub body: Option<BodySpec>,
     /// Alternatives of scheme names; empty: no authentication.
     pub security: &'static [&'static [&'static str]],
+    /// The first documented success status with a JSON body, and the pointer of its schema
+    /// in the spec: what a mock answers.
+    pub success: Option<(u16, &'static str)>,
 }
 
 /// What every operation of one API shares.

@@ -7,6 +7,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod auth;
+pub mod example;
 pub mod extract;
 pub mod problem;
 pub mod routing;

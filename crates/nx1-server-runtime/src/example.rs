@@ -28,21 +28,27 @@ fn build(set: &SchemaSet, schema: &Value, depth: usize) -> Value {
     }
     if depth > MAX_DEPTH {
         // Recursive models end in null where allowed, an empty value otherwise.
-        return if allows_null(set, map) { Value::Null } else { empty_of(map) };
+        return if allows_null(set, map) {
+            Value::Null
+        } else {
+            empty_of(map)
+        };
     }
     if let Some(value) = map.get("const") {
         return value.clone();
     }
     if let Some(Value::Array(values)) = map.get("enum")
-        && let Some(first) = values.iter().find(|value| !value.is_null()).or(values.first())
+        && let Some(first) = values
+            .iter()
+            .find(|value| !value.is_null())
+            .or(values.first())
     {
         return first.clone();
     }
     for keyword in ["anyOf", "oneOf"] {
         if let Some(Value::Array(branches)) = map.get(keyword) {
             // Nested optional values stay null, which keeps recursive models finite.
-            if depth >= NULL_BELOW && branches.iter().any(|branch| is_null(resolve(set, branch)))
-            {
+            if depth >= NULL_BELOW && branches.iter().any(|branch| is_null(resolve(set, branch))) {
                 return Value::Null;
             }
             let branch = branches
@@ -214,7 +220,11 @@ fn array(set: &SchemaSet, map: &Map<String, Value>, depth: usize) -> Value {
         .and_then(Value::as_u64)
         .unwrap_or(1)
         .max(1)
-        .min(map.get("maxItems").and_then(Value::as_u64).unwrap_or(u64::MAX)) as usize;
+        .min(
+            map.get("maxItems")
+                .and_then(Value::as_u64)
+                .unwrap_or(u64::MAX),
+        ) as usize;
     let prefix = map.get("prefixItems").and_then(Value::as_array);
     let items = map.get("items");
     let mut out = Vec::with_capacity(count);

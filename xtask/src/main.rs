@@ -1,5 +1,6 @@
 //! Project automation: `cargo xtask <task>`.
 
+mod contract;
 mod corpus;
 
 use std::path::PathBuf;
@@ -10,6 +11,9 @@ const HELP: &str = "\
 usage: cargo xtask <task> [options]
 
 tasks:
+  contract [--max-examples N] [--seed N]
+                                      start the mock and run schemathesis against it: all
+                                      phases, all checks, positive and negative data
   corpus [--specs DIR]... [--build]   generate a client for every spec in DIR (default
                                       ../shared/specs) and type-check it (`cargo check`);
                                       --build runs the full `cargo build`; fails if any
@@ -20,6 +24,7 @@ fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
     match args.next().as_deref() {
         Some("corpus") => corpus::run(args.collect()),
+        Some("contract") => contract::run(args.collect()),
         Some("help" | "--help" | "-h") | None => {
             print!("{HELP}");
             Ok(())

@@ -5,6 +5,10 @@
 use serde_json::{Value, json};
 
 /// The vendored spec, with:
+/// - pydantic's lax coercions written out: a boolean also accepts `0`/`1` and the strings
+///   pydantic reads as booleans, an unconstrained integer or number also its decimal text;
+/// - integers bounded to i64, which is what the Rust server holds (pydantic would take
+///   Python's unbounded ints);
 /// - 401 `{"detail": ...}` on every secured operation (FastAPI's body for refused
 ///   credentials; the published spec lists 401 without a body, or not at all);
 /// - 404 and 409 `{"detail": ...}` on the manual trigger and 409 on the writeback, for
@@ -73,5 +77,80 @@ pub fn served_spec() -> Value {
             responses.insert(status.into(), detail(description));
         }
     }
+    write_lax_mode(&mut spec);
     spec
 }
+
+/// Writes pydantic's lax mode into every schema of the spec.
+fn write_lax_mode(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                if !matches!(
+                    key.as_str(),
+                    "example" | "examples" | "default" | "enum" | "const"
+                ) {
+                    write_lax_mode(item);
+                }
+            }
+            let kind = map.get("type").and_then(Value::as_str).map(str::to_owned);
+            match kind.as_deref() {
+                Some("boolean") => {
+                    let original = Value::Object(std::mem::take(map));
+                    map.insert(
+                        "anyOf".into(),
+                        json!([original, {"type": "integer", "enum": [0, 1]}, {"type": "string", "pattern": BOOLEAN_TEXT}]),
+                    );
+                }
+                Some("integer") => {
+                    let unconstrained = ![
+                        "minimum",
+                        "maximum",
+                        "exclusiveMinimum",
+                        "exclusiveMaximum",
+                        "multipleOf",
+                        "enum",
+                        "const",
+                    ]
+                    .iter()
+                    .any(|key| map.contains_key(*key));
+                    map.entry("minimum").or_insert(json!(i64::MIN));
+                    map.entry("maximum").or_insert(json!(i64::MAX));
+                    if unconstrained {
+                        let original = Value::Object(std::mem::take(map));
+                        map.insert(
+                            "anyOf".into(),
+                            json!([original, {"type": "string", "pattern": "^\\s*[-+]?[0-9]{1,18}\\s*$"}]),
+                        );
+                    }
+                }
+                Some("number") => {
+                    let unconstrained = ![
+                        "minimum",
+                        "maximum",
+                        "exclusiveMinimum",
+                        "exclusiveMaximum",
+                        "multipleOf",
+                        "enum",
+                        "const",
+                    ]
+                    .iter()
+                    .any(|key| map.contains_key(*key));
+                    if unconstrained {
+                        let original = Value::Object(std::mem::take(map));
+                        map.insert(
+                            "anyOf".into(),
+                            json!([original, {"type": "string", "pattern": "^\\s*[-+]?([0-9]{1,15}(\\.[0-9]{0,15})?|\\.[0-9]{1,15})([eE][-+]?[0-9]{1,2})?\\s*$"}]),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(write_lax_mode),
+        _ => {}
+    }
+}
+
+/// The strings pydantic reads as booleans, in any case.
+const BOOLEAN_TEXT: &str = "^([01]|[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|[Yy][Ee][Ss]|[Nn][Oo]|[Oo][Nn]|[Oo][Ff][Ff]|[TtFfYyNn])$";

@@ -9,14 +9,28 @@ use crate::validate::{LocItem, SchemaSet, Source};
 /// otherwise one is built: every property, formats honoured, the first enum member, numbers
 /// inside their bounds, lists as long as their minimum (at least one item).
 pub fn example(set: &SchemaSet, schema: &Value) -> Value {
-    build(set, schema, 0)
+    build(set, schema, 0, &mut Vec::new())
 }
 
 const MAX_DEPTH: usize = 12;
-/// From this depth on, a nullable value is null.
-const NULL_BELOW: usize = 2;
 
-fn build(set: &SchemaSet, schema: &Value, depth: usize) -> Value {
+fn build(set: &SchemaSet, schema: &Value, depth: usize, stack: &mut Vec<String>) -> Value {
+    // Models being built on the way here: meeting one again means recursion.
+    let reference = schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    if let Some(reference) = &reference {
+        stack.push(reference.clone());
+    }
+    let value = build_resolved(set, schema, depth, stack);
+    if reference.is_some() {
+        stack.pop();
+    }
+    value
+}
+
+fn build_resolved(set: &SchemaSet, schema: &Value, depth: usize, stack: &mut Vec<String>) -> Value {
     let resolved = resolve(set, schema);
     let Value::Object(map) = resolved else {
         return Value::Null;
@@ -47,28 +61,35 @@ fn build(set: &SchemaSet, schema: &Value, depth: usize) -> Value {
     }
     for keyword in ["anyOf", "oneOf"] {
         if let Some(Value::Array(branches)) = map.get(keyword) {
-            // Nested optional values stay null, which keeps recursive models finite.
-            if depth >= NULL_BELOW && branches.iter().any(|branch| is_null(resolve(set, branch))) {
+            // An optional value that would recurse into a model being built stays null,
+            // which keeps recursive models finite.
+            let recursive = branches.iter().any(|branch| {
+                branch
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .is_some_and(|reference| stack.iter().any(|seen| seen == reference))
+            });
+            if recursive && branches.iter().any(|branch| is_null(resolve(set, branch))) {
                 return Value::Null;
             }
             let branch = branches
                 .iter()
                 .find(|branch| !is_null(resolve(set, branch)))
                 .or(branches.first());
-            return branch.map_or(Value::Null, |branch| build(set, branch, depth + 1));
+            return branch.map_or(Value::Null, |branch| build(set, branch, depth + 1, stack));
         }
     }
     if let Some(Value::Array(all_of)) = map.get("allOf") {
         let mut merged = Map::new();
         for branch in all_of {
-            match build(set, branch, depth + 1) {
+            match build(set, branch, depth + 1, stack) {
                 Value::Object(fields) => merged.extend(fields),
                 other if all_of.len() == 1 => return other,
                 _ => {}
             }
         }
         if !merged.is_empty() || map.contains_key("properties") {
-            if let Value::Object(own) = object(set, map, depth) {
+            if let Value::Object(own) = object(set, map, depth, stack) {
                 merged.extend(own);
             }
             return Value::Object(merged);
@@ -87,10 +108,10 @@ fn build(set: &SchemaSet, schema: &Value, depth: usize) -> Value {
         Some("integer") => integer(map),
         Some("number") => number(map),
         Some("boolean") => json!(true),
-        Some("array") => array(set, map, depth),
-        Some("object") => object(set, map, depth),
+        Some("array") => array(set, map, depth, stack),
+        Some("object") => object(set, map, depth, stack),
         Some("null") => Value::Null,
-        _ if map.contains_key("properties") => object(set, map, depth),
+        _ if map.contains_key("properties") => object(set, map, depth, stack),
         // An unconstrained schema (`{}`): any JSON will do.
         _ => json!({}),
     }
@@ -214,7 +235,12 @@ fn number(map: &Map<String, Value>) -> Value {
     }
 }
 
-fn array(set: &SchemaSet, map: &Map<String, Value>, depth: usize) -> Value {
+fn array(
+    set: &SchemaSet,
+    map: &Map<String, Value>,
+    depth: usize,
+    stack: &mut Vec<String>,
+) -> Value {
     let count = map
         .get("minItems")
         .and_then(Value::as_u64)
@@ -231,18 +257,23 @@ fn array(set: &SchemaSet, map: &Map<String, Value>, depth: usize) -> Value {
     for index in 0..count.max(prefix.map_or(0, Vec::len)) {
         let schema = prefix.and_then(|prefix| prefix.get(index)).or(items);
         out.push(match schema {
-            Some(schema) => build(set, schema, depth + 1),
+            Some(schema) => build(set, schema, depth + 1, stack),
             None => json!("item"),
         });
     }
     Value::Array(out)
 }
 
-fn object(set: &SchemaSet, map: &Map<String, Value>, depth: usize) -> Value {
+fn object(
+    set: &SchemaSet,
+    map: &Map<String, Value>,
+    depth: usize,
+    stack: &mut Vec<String>,
+) -> Value {
     let mut out = Map::new();
     if let Some(Value::Object(properties)) = map.get("properties") {
         for (name, schema) in properties {
-            out.insert(name.clone(), build(set, schema, depth + 1));
+            out.insert(name.clone(), build(set, schema, depth + 1, stack));
         }
     }
     Value::Object(out)

@@ -204,24 +204,18 @@ fn json_invalid(bytes: &[u8], err: &serde_json::Error) -> Response {
 async fn read_multipart(content_type: &str, bytes: Bytes) -> Result<Body, Response> {
     let mut fields = Vec::new();
     let mut files = Vec::new();
-    if let Ok(boundary) = multer::parse_boundary(content_type) {
-        let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
-        let mut multipart = multer::Multipart::new(stream, boundary);
-        while let Ok(Some(field)) = multipart.next_field().await {
-            let name = field.name().unwrap_or_default().to_owned();
-            let file_name = field.file_name().map(str::to_owned);
-            let part_type = field.content_type().map(|mime| mime.to_string());
-            let Ok(data) = field.bytes().await else { break };
-            match file_name {
+    if let Some(boundary) = multipart_boundary(content_type) {
+        for part in multipart_parts(&bytes, &boundary) {
+            match part.file_name {
                 Some(file_name) => files.push((
-                    name,
+                    part.name,
                     UploadedFile {
                         file_name: Some(file_name),
-                        content_type: part_type,
-                        bytes: data,
+                        content_type: part.content_type,
+                        bytes: part.data,
                     },
                 )),
-                None => fields.push((name, String::from_utf8_lossy(&data).into_owned())),
+                None => fields.push((part.name, String::from_utf8_lossy(&part.data).into_owned())),
             }
         }
     }
@@ -229,6 +223,128 @@ async fn read_multipart(content_type: &str, bytes: Bytes) -> Result<Body, Respon
         fields: pairs_to_object(fields),
         files,
     })
+}
+
+struct Part {
+    name: String,
+    file_name: Option<String>,
+    content_type: Option<String>,
+    data: Bytes,
+}
+
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|parameter| {
+        let (key, value) = parameter.split_once('=')?;
+        key.trim()
+            .eq_ignore_ascii_case("boundary")
+            .then(|| value.trim().trim_matches('"').to_owned())
+    })
+}
+
+/// Splits a multipart body the way python-multipart does: leniently. Header values are read
+/// as Latin-1 when they are not UTF-8, and a malformed part is skipped, not fatal.
+fn multipart_parts(body: &Bytes, boundary: &str) -> Vec<Part> {
+    let delimiter = format!("--{boundary}");
+    let delimiter = delimiter.as_bytes();
+    let mut parts = Vec::new();
+    let mut starts = Vec::new();
+    let mut index = 0;
+    while let Some(found) = find(&body[index..], delimiter) {
+        starts.push(index + found);
+        index += found + delimiter.len();
+    }
+    for window in starts.windows(2) {
+        let (mut begin, mut finish) = (window[0] + delimiter.len(), window[1]);
+        if body[begin..finish].starts_with(b"\r\n") {
+            begin += 2;
+        }
+        if body[begin..finish].ends_with(b"\r\n") {
+            finish -= 2;
+        }
+        let chunk = &body[begin..finish];
+        let Some(split) = find(chunk, b"\r\n\r\n") else {
+            continue;
+        };
+        let headers = &chunk[..split];
+        let data = body.slice(begin + split + 4..finish);
+        let mut name = None;
+        let mut file_name = None;
+        let mut content_type = None;
+        for line in headers.split(|byte| *byte == b'\n') {
+            let line = decode_header(line.strip_suffix(b"\r").unwrap_or(line));
+            let Some((key, value)) = line.split_once(':') else {
+                continue;
+            };
+            if key.trim().eq_ignore_ascii_case("content-disposition") {
+                name = disposition_parameter(value, "name");
+                file_name = disposition_parameter(value, "filename");
+            } else if key.trim().eq_ignore_ascii_case("content-type") {
+                content_type = Some(value.trim().to_owned());
+            }
+        }
+        if let Some(name) = name {
+            parts.push(Part {
+                name,
+                file_name,
+                content_type,
+                data,
+            });
+        }
+    }
+    parts
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || haystack.len() < needle.len() {
+        return None;
+    }
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}
+
+fn decode_header(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => bytes.iter().map(|byte| *byte as char).collect(),
+    }
+}
+
+/// `form-data; name="a"; filename="b.csv"` → the quoted (or bare) value of `key`.
+fn disposition_parameter(value: &str, key: &str) -> Option<String> {
+    let mut rest = value;
+    while let Some(position) = rest.find(';') {
+        rest = &rest[position + 1..];
+        let trimmed = rest.trim_start();
+        let Some(after) = trimmed
+            .strip_prefix(key)
+            .and_then(|after| after.trim_start().strip_prefix('='))
+        else {
+            continue;
+        };
+        let after = after.trim_start();
+        if let Some(quoted) = after.strip_prefix('"') {
+            let mut out = String::new();
+            let mut chars = quoted.chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => out.extend(chars.next()),
+                    '"' => return Some(out),
+                    other => out.push(other),
+                }
+            }
+            return Some(out);
+        }
+        return Some(
+            after
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+        );
+    }
+    None
 }
 
 /// Repeated keys become lists, single ones stay strings; validation against the schema
@@ -429,5 +545,29 @@ fn raw_param(
             .filter_map(|pair| pair.trim().split_once('='))
             .find(|(key, _)| *key == param.name)
             .map(|(_, value)| Value::String(value.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lenient_multipart() {
+        let body = Bytes::from_static(
+            b"--xx\r\nContent-Disposition: form-data; name=\"\xf3\x0e\"\r\n\r\n1\r\n--xx\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\na,b\r\n1,2\r\n--xx\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\ndag\r\n--xx--\r\n",
+        );
+        let parts = multipart_parts(&body, "xx");
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts[1].name, "file");
+        assert_eq!(parts[1].file_name.as_deref(), Some("a.csv"));
+        assert_eq!(parts[1].content_type.as_deref(), Some("text/csv"));
+        assert_eq!(&parts[1].data[..], b"a,b\r\n1,2");
+        assert_eq!(parts[2].name, "kind");
+        assert_eq!(&parts[2].data[..], b"dag");
+        assert_eq!(
+            multipart_boundary("multipart/form-data; boundary=\"xx\""),
+            Some("xx".into())
+        );
     }
 }

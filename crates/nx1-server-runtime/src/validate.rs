@@ -383,11 +383,28 @@ impl Validation<'_> {
 
     fn integer(&mut self, input: &Value, loc: &[LocItem]) -> Option<Value> {
         match input {
-            Value::Number(number) if number.is_i64() || number.is_u64() => Some(input.clone()),
+            Value::Number(number) if number.is_i64() => Some(input.clone()),
+            Value::Number(number) if number.is_u64() => {
+                self.fail(ValidationError::new(
+                    "int_parsing_size",
+                    loc,
+                    "Unable to parse input string as an integer, exceeded maximum size",
+                    input.clone(),
+                ));
+                None
+            }
             Value::Number(number) => {
                 let float = number.as_f64().unwrap_or(f64::NAN);
                 if float.fract() == 0.0 && float.is_finite() && float.abs() < 9.0e15 {
                     Some(json!(float as i64))
+                } else if float.fract() == 0.0 && float.is_finite() {
+                    self.fail(ValidationError::new(
+                        "int_parsing_size",
+                        loc,
+                        "Unable to parse input string as an integer, exceeded maximum size",
+                        input.clone(),
+                    ));
+                    None
                 } else {
                     self.fail(ValidationError::new(
                         "int_from_float",
@@ -398,6 +415,19 @@ impl Validation<'_> {
                     None
                 }
             }
+            Value::String(text) if is_integer_text(text.trim()) => match text.trim().parse::<i64>()
+            {
+                Ok(value) => Some(json!(value)),
+                Err(_) => {
+                    self.fail(ValidationError::new(
+                        "int_parsing_size",
+                        loc,
+                        "Unable to parse input string as an integer, exceeded maximum size",
+                        input.clone(),
+                    ));
+                    None
+                }
+            },
             Value::String(text) => match text.trim().parse::<i64>() {
                 Ok(value) => Some(json!(value)),
                 Err(_) => match text.trim().parse::<f64>() {
@@ -747,6 +777,11 @@ impl Validation<'_> {
         }
         value
     }
+}
+
+fn is_integer_text(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit())
 }
 
 fn number_value(number: f64) -> Value {

@@ -2,15 +2,22 @@
 
 mod contract;
 mod corpus;
+mod drift;
 
 use std::path::PathBuf;
-
-use anyhow::{Result, bail};
 
 const HELP: &str = "\
 usage: cargo xtask <task> [options]
 
 tasks:
+  drift [--docs URL|DIR|FILE] [--spec PATH] [--against URL|FILE] [--format text|markdown|json|github]
+        [--ignore FILE] [--perspective client|server] [--strict-docs]
+                                      compare the spec (default openapi.yaml) with the live
+                                      docs (default https://docs.nx1cloud.com/llms.txt);
+                                      exit 0 in sync, 1 error, 2 drift, 3 breaking drift
+  update-spec [--docs URL|DIR|FILE] [--spec PATH]
+                                      write the docs' merged spec to the spec file
+                                      (canonical, atomic, only if every page was read)
   contract [--max-examples N] [--seed N]
                                       start the mock and run schemathesis against it: all
                                       phases, all checks, positive and negative data
@@ -20,16 +27,27 @@ tasks:
                                       spec fails
 ";
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
     let mut args = std::env::args().skip(1);
-    match args.next().as_deref() {
-        Some("corpus") => corpus::run(args.collect()),
-        Some("contract") => contract::run(args.collect()),
+    let outcome = match args.next().as_deref() {
+        Some("corpus") => corpus::run(args.collect()).map(|()| 0),
+        Some("contract") => contract::run(args.collect()).map(|()| 0),
+        Some("drift") => drift::drift(args.collect()),
+        Some("update-spec") => drift::update_spec(args.collect()),
         Some("help" | "--help" | "-h") | None => {
             print!("{HELP}");
-            Ok(())
+            Ok(0)
         }
-        Some(other) => bail!("unknown task `{other}`; run `cargo xtask help` for the list"),
+        Some(other) => Err(anyhow::anyhow!(
+            "unknown task `{other}`; run `cargo xtask help` for the list"
+        )),
+    };
+    match outcome {
+        Ok(code) => std::process::ExitCode::from(code as u8),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::from(1)
+        }
     }
 }
 

@@ -20,6 +20,7 @@ struct Options {
     ignore: Option<PathBuf>,
     perspective: Perspective,
     strict_docs: bool,
+    fetch: FetchConfig,
 }
 
 fn parse(args: Vec<String>) -> Result<Options> {
@@ -31,6 +32,7 @@ fn parse(args: Vec<String>) -> Result<Options> {
         ignore: None,
         perspective: Perspective::Client,
         strict_docs: false,
+        fetch: FetchConfig::default(),
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -52,6 +54,17 @@ fn parse(args: Vec<String>) -> Result<Options> {
                 }
             }
             "--strict-docs" => options.strict_docs = true,
+            "--timeout" => {
+                let seconds: f64 = value("--timeout")?
+                    .parse()
+                    .context("--timeout takes seconds")?;
+                options.fetch.timeout = std::time::Duration::from_secs_f64(seconds);
+            }
+            "--retries" => {
+                options.fetch.retries = value("--retries")?
+                    .parse()
+                    .context("--retries takes a count")?;
+            }
             other => bail!("unknown option `{other}`; see `cargo xtask help`"),
         }
     }
@@ -71,7 +84,7 @@ pub fn drift(args: Vec<String>) -> Result<i32> {
     let (live, sources, fetched) = match &options.against {
         Some(against) => (runtime.block_on(load_spec(against))?, Default::default(), 0),
         None => {
-            let docs = Docs::open(&options.docs, FetchConfig::default())?;
+            let docs = Docs::open(&options.docs, options.fetch.clone())?;
             let crawl = runtime.block_on(nx1_drift::crawl(&docs))?;
             let merged = crawl.merged()?;
             (merged.spec, merged.sources, crawl.fetched)
@@ -98,10 +111,12 @@ pub fn drift(args: Vec<String>) -> Result<i32> {
         None => changes,
     };
     let report = Report::new(changes, fetched, Vec::new());
-    let spec_name = options
-        .spec
-        .strip_prefix(workspace_root())
-        .unwrap_or(&options.spec)
+    // Annotations name the file relative to the workspace, as GitHub expects.
+    let absolute = std::fs::canonicalize(&options.spec).unwrap_or_else(|_| options.spec.clone());
+    let root = std::fs::canonicalize(workspace_root()).unwrap_or_else(|_| workspace_root());
+    let spec_name = absolute
+        .strip_prefix(&root)
+        .unwrap_or(&absolute)
         .display()
         .to_string();
     print!("{}", report.render(options.format, &spec_name, &spec_text));
@@ -142,7 +157,7 @@ pub fn update_spec(args: Vec<String>) -> Result<i32> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let docs = Docs::open(&options.docs, FetchConfig::default())?;
+    let docs = Docs::open(&options.docs, options.fetch.clone())?;
     let crawl = runtime.block_on(nx1_drift::crawl(&docs))?;
     let merged = crawl.merged()?;
     let yaml = nx1_drift::canonical::to_yaml(&merged.spec)?;

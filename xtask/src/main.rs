@@ -12,6 +12,7 @@ usage: cargo xtask <task> [options]
 tasks:
   drift [--docs URL|DIR|FILE] [--spec PATH] [--against URL|FILE] [--format text|markdown|json|github]
         [--ignore FILE] [--perspective client|server] [--strict-docs]
+        [--timeout SECS] [--retries N]
                                       compare the spec (default openapi.yaml) with the live
                                       docs (default https://docs.nx1cloud.com/llms.txt);
                                       exit 0 in sync, 1 error, 2 drift, 3 breaking drift

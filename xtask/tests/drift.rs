@@ -148,8 +148,11 @@ struct Site {
     base: String,
 }
 
-async fn serve_site(answers: BTreeMap<String, Answer>) -> Site {
-    let answers = Arc::new(answers);
+/// Binds first, so that the index can carry absolute URLs as the real site's does.
+async fn serve_site(build: impl FnOnce(&str) -> BTreeMap<String, Answer>) -> Site {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let answers = Arc::new(build(&base));
     let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
         let answers = answers.clone();
         async move {
@@ -173,12 +176,8 @@ async fn serve_site(answers: BTreeMap<String, Answer>) -> Site {
             }
         }
     });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
-    Site {
-        base: format!("http://{address}"),
-    }
+    Site { base }
 }
 
 fn text_response(text: String) -> Response {
@@ -204,31 +203,31 @@ fn percent_decode(path: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A site for `spec`, with `tweak` applied to the page answers before serving.
+/// A site for `spec` in the mirror's layout (llms.txt with absolute links, one Markdown
+/// page per operation, a guide without an API block), `tweak` applied before serving.
 async fn site_for(
     spec: &Value,
     tweak: impl FnOnce(&mut BTreeMap<String, Answer>, &[String]),
 ) -> Site {
     let pages = pages(spec);
-    let slugs: Vec<String> = pages.iter().map(|(slug, _)| slug.clone()).collect();
-    let mut answers: BTreeMap<String, Answer> = pages
-        .into_iter()
-        .map(|(slug, markdown)| (slug, Answer::Text(markdown)))
-        .collect();
-    tweak(&mut answers, &slugs);
-    // Links in llms.txt are site-absolute paths, resolved against the index URL.
-    let mut index = String::from(
-        "# Nx1\n\n> Test docs.\n\n## Docs\n\n- [Guide](/guide.md): a page without an API block\n",
-    );
-    for slug in &slugs {
-        index.push_str(&format!("- [{slug}]({slug})\n"));
-    }
-    answers.insert("/llms.txt".into(), Answer::Text(index));
-    answers.insert(
-        "/guide.md".into(),
-        Answer::Text("# Guide\n\nProse only.\n".into()),
-    );
-    serve_site(answers).await
+    serve_site(move |base| {
+        let slugs: Vec<String> = pages.iter().map(|(slug, _)| slug.clone()).collect();
+        let mut answers: BTreeMap<String, Answer> = pages
+            .into_iter()
+            .map(|(slug, markdown)| (slug, Answer::Text(markdown)))
+            .collect();
+        tweak(&mut answers, &slugs);
+        let mut index = format!(
+            "# Nx1\n\n> Test docs.\n\n## Docs\n\n- [Guide]({base}/guide.md): a page without an API block\n"
+        );
+        for slug in &slugs {
+            index.push_str(&format!("- [{slug}]({base}{slug})\n"));
+        }
+        answers.insert("/llms.txt".into(), Answer::Text(index));
+        answers.insert("/guide.md".into(), Answer::Text("# Guide\n\nProse only.\n".into()));
+        answers
+    })
+    .await
 }
 
 fn page_with<'a>(slugs: &'a [String], needle: &str) -> &'a String {

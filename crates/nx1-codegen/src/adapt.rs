@@ -672,7 +672,7 @@ fn shape_response_content(response: &mut Value) {
     }
 }
 
-fn body_kind(media_type: &str) -> BodyKind {
+pub(crate) fn body_kind(media_type: &str) -> BodyKind {
     let essence = media_type
         .split(';')
         .next()

@@ -8,6 +8,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::{Map, Value, json};
 
+use crate::adapt::BodyKind;
 use crate::custom::{RustType, TypeMapper};
 use crate::error::{SpecError, child};
 use crate::security::{SchemeKind, SecurityTable};
@@ -524,21 +525,13 @@ impl Resolver<'_> {
     }
 }
 
+/// JSON first, then forms, multipart, anything else, as the client picks.
 fn media_rank(media_type: &str) -> u8 {
-    let essence = media_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    if essence == "application/json" || essence.ends_with("+json") {
-        0
-    } else if essence == "application/x-www-form-urlencoded" {
-        1
-    } else if essence.starts_with("multipart/") {
-        2
-    } else {
-        3
+    match crate::adapt::body_kind(media_type) {
+        BodyKind::Json => 0,
+        BodyKind::FormUrlencoded => 1,
+        BodyKind::Multipart => 2,
+        _ => 3,
     }
 }
 

@@ -94,6 +94,17 @@ fn write_lax_mode(value: &mut Value) {
                 }
             }
             let kind = map.get("type").and_then(Value::as_str).map(str::to_owned);
+            let unconstrained = ![
+                "minimum",
+                "maximum",
+                "exclusiveMinimum",
+                "exclusiveMaximum",
+                "multipleOf",
+                "enum",
+                "const",
+            ]
+            .iter()
+            .any(|key| map.contains_key(*key));
             match kind.as_deref() {
                 Some("boolean") => {
                     let original = Value::Object(std::mem::take(map));
@@ -103,17 +114,6 @@ fn write_lax_mode(value: &mut Value) {
                     );
                 }
                 Some("integer") => {
-                    let unconstrained = ![
-                        "minimum",
-                        "maximum",
-                        "exclusiveMinimum",
-                        "exclusiveMaximum",
-                        "multipleOf",
-                        "enum",
-                        "const",
-                    ]
-                    .iter()
-                    .any(|key| map.contains_key(*key));
                     map.entry("minimum").or_insert(json!(i64::MIN));
                     map.entry("maximum").or_insert(json!(i64::MAX));
                     if unconstrained {
@@ -125,17 +125,6 @@ fn write_lax_mode(value: &mut Value) {
                     }
                 }
                 Some("number") => {
-                    let unconstrained = ![
-                        "minimum",
-                        "maximum",
-                        "exclusiveMinimum",
-                        "exclusiveMaximum",
-                        "multipleOf",
-                        "enum",
-                        "const",
-                    ]
-                    .iter()
-                    .any(|key| map.contains_key(*key));
                     if unconstrained {
                         let original = Value::Object(std::mem::take(map));
                         map.insert(

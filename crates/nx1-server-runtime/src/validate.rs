@@ -329,54 +329,37 @@ impl Validation<'_> {
             ));
             return None;
         };
-        match map.get("format").and_then(Value::as_str) {
+        let failure = match map.get("format").and_then(Value::as_str) {
             Some("uuid") => match uuid::Uuid::parse_str(text) {
                 Ok(uuid) => return Some(Value::String(uuid.to_string())),
-                Err(err) => {
-                    let error = err.to_string();
-                    self.fail(
-                        ValidationError::new(
-                            "uuid_parsing",
-                            loc,
-                            format!("Input should be a valid UUID, {error}"),
-                            input.clone(),
-                        )
-                        .with_ctx(json!({ "error": error })),
-                    );
-                    return None;
-                }
+                Err(err) => Some((
+                    "uuid_parsing",
+                    "Input should be a valid UUID",
+                    err.to_string(),
+                )),
             },
-            Some("date-time") => {
-                if let Err(err) = speedate::DateTime::parse_str(text) {
-                    let error = parse_error_text(&err);
-                    self.fail(
-                        ValidationError::new(
-                            "datetime_from_date_parsing",
-                            loc,
-                            format!("Input should be a valid datetime or date, {error}"),
-                            input.clone(),
-                        )
-                        .with_ctx(json!({ "error": error })),
-                    );
-                    return None;
-                }
-            }
-            Some("date") => {
-                if let Err(err) = speedate::Date::parse_str(text) {
-                    let error = parse_error_text(&err);
-                    self.fail(
-                        ValidationError::new(
-                            "date_from_datetime_parsing",
-                            loc,
-                            format!("Input should be a valid date or datetime, {error}"),
-                            input.clone(),
-                        )
-                        .with_ctx(json!({ "error": error })),
-                    );
-                    return None;
-                }
-            }
-            _ => {}
+            Some("date-time") => speedate::DateTime::parse_str(text).err().map(|err| {
+                (
+                    "datetime_from_date_parsing",
+                    "Input should be a valid datetime or date",
+                    parse_error_text(&err),
+                )
+            }),
+            Some("date") => speedate::Date::parse_str(text).err().map(|err| {
+                (
+                    "date_from_datetime_parsing",
+                    "Input should be a valid date or datetime",
+                    parse_error_text(&err),
+                )
+            }),
+            _ => None,
+        };
+        if let Some((kind, words, error)) = failure {
+            self.fail(
+                ValidationError::new(kind, loc, format!("{words}, {error}"), input.clone())
+                    .with_ctx(json!({ "error": error })),
+            );
+            return None;
         }
         Some(input.clone())
     }

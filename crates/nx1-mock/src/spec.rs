@@ -124,14 +124,12 @@ fn write_lax_mode(value: &mut Value) {
                         );
                     }
                 }
-                Some("number") => {
-                    if unconstrained {
-                        let original = Value::Object(std::mem::take(map));
-                        map.insert(
-                            "anyOf".into(),
-                            json!([original, {"type": "string", "pattern": "^\\s*[-+]?([0-9]{1,15}(\\.[0-9]{0,15})?|\\.[0-9]{1,15})([eE][-+]?[0-9]{1,2})?\\s*$"}]),
-                        );
-                    }
+                Some("number") if unconstrained => {
+                    let original = Value::Object(std::mem::take(map));
+                    map.insert(
+                        "anyOf".into(),
+                        json!([original, {"type": "string", "pattern": "^\\s*[-+]?([0-9]{1,15}(\\.[0-9]{0,15})?|\\.[0-9]{1,15})([eE][-+]?[0-9]{1,2})?\\s*$"}]),
+                    );
                 }
                 _ => {}
             }

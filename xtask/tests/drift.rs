@@ -216,7 +216,6 @@ async fn site_for(
             .into_iter()
             .map(|(slug, markdown)| (slug, Answer::Text(markdown)))
             .collect();
-        tweak(&mut answers, &slugs);
         let mut index = format!(
             "# Nx1\n\n> Test docs.\n\n## Docs\n\n- [Guide]({base}/guide.md): a page without an API block\n"
         );
@@ -225,6 +224,7 @@ async fn site_for(
         }
         answers.insert("/llms.txt".into(), Answer::Text(index));
         answers.insert("/guide.md".into(), Answer::Text("# Guide\n\nProse only.\n".into()));
+        tweak(&mut answers, &slugs);
         answers
     })
     .await
@@ -972,4 +972,26 @@ fn airflow_findings_are_pinned() {
         })
         .collect();
     insta::assert_snapshot!("airflow_pair", lines.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_well_known_index_is_the_fallback() {
+    let spec = vendored();
+    let site = site_for(&spec, |answers, _| {
+        if let Some(index) = answers.remove("/llms.txt") {
+            answers.insert("/.well-known/llms.txt".into(), index);
+        }
+    })
+    .await;
+    let path = scratch_spec("well-known");
+    // The site's root, not its index: `/llms.txt` is tried first and answers 404.
+    let outcome = xtask_async(vec![
+        "drift".into(),
+        "--docs".into(),
+        site.base.clone(),
+        "--spec".into(),
+        path.display().to_string(),
+    ])
+    .await;
+    assert_eq!(outcome.code, 0, "{}{}", outcome.stdout, outcome.stderr);
 }

@@ -5,7 +5,9 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use nx1_codegen::{ClientConfig, generate_client, load_str, prepare};
+use nx1_codegen::{
+    ClientConfig, ServerConfig, generate_client, generate_server, load_str, prepare,
+};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -79,9 +81,10 @@ fn replacement(choice: u8) -> Value {
 }
 
 fn run_pipeline(origin: &str, text: &str, is_json: bool) {
-    let _ = load_str(origin, text, is_json)
-        .and_then(prepare)
-        .and_then(|prepared| generate_client(&prepared, &ClientConfig::default()));
+    if let Ok(prepared) = load_str(origin, text, is_json).and_then(prepare) {
+        let _ = generate_client(&prepared, &ClientConfig::default());
+        let _ = generate_server(&prepared, &ServerConfig::default());
+    }
 }
 
 proptest! {

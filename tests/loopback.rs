@@ -248,3 +248,21 @@ fn builder_errors_say_what_to_do() {
         .to_string();
     assert!(err.contains("psk contains characters"), "{err}");
 }
+
+#[tokio::test]
+async fn the_proxy_path_keeps_its_slashes() -> Result<()> {
+    let (base, log) = stub(StatusCode::OK, r#"{"score": 0.9}"#).await?;
+    let client = Client::builder().base_url(&base).psk("psk").build()?;
+    let answer = client
+        .proxy_online_deployment_get("churn model", "online", "v1/models/score")
+        .await?
+        .into_inner();
+    assert_eq!(answer["score"], 0.9);
+    let seen = only(&log);
+    // Each segment encoded, the separators kept: FastAPI's `{path:path}`.
+    assert_eq!(
+        seen.uri.path(),
+        "/api/models/churn%20model/deployments/online/run/v1/models/score"
+    );
+    Ok(())
+}

@@ -73,11 +73,23 @@ pub fn adapt(origin: &str, root: &mut Value) -> Result<Adapted, SpecError> {
             context.parameters(operation, &shared, path, &pointer)?;
             let body = context.request_body(operation, &pointer)?;
             context.responses(operation, &pointer)?;
-            if let Some((kind, media_type)) = body
-                && matches!(kind, BodyKind::Multipart | BodyKind::Raw(_))
-            {
-                let custom =
-                    context.describe_custom(path, method, operation, &kind, &media_type)?;
+            // progenitor percent-encodes every path parameter, slashes too: one that takes
+            // the rest of the path needs our own method.
+            let rest_path = crate::server::REST_PARAMS
+                .iter()
+                .any(|name| path.ends_with(&format!("/{{{name}}}")));
+            let set_aside = match body {
+                Some((kind, media_type))
+                    if matches!(kind, BodyKind::Multipart | BodyKind::Raw(_)) || rest_path =>
+                {
+                    Some(context.describe_custom(path, method, operation, &kind, &media_type)?)
+                }
+                None if rest_path => {
+                    Some(context.describe_custom(path, method, operation, &BodyKind::Json, "")?)
+                }
+                _ => None,
+            };
+            if let Some(custom) = set_aside {
                 adapted.set_aside.push(custom);
                 item.remove(method);
             }
@@ -575,6 +587,8 @@ impl Context<'_> {
         };
         let body = match kind {
             BodyKind::Multipart => multipart_body(&name, &schema, &mut mapper),
+            // Only a rest-of-path operation comes here with no body at all.
+            BodyKind::Json if media_type.is_empty() => Body::None,
             _ => Body::Raw {
                 content_type: media_type.to_owned(),
             },

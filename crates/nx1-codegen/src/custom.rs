@@ -35,6 +35,8 @@ pub struct Param {
     pub location: ParamLocation,
     pub required: bool,
     pub ty: RustType,
+    /// A path parameter that takes the rest of the path, slashes included.
+    pub rest: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -48,6 +50,8 @@ pub enum Body {
     AnyMultipart,
     /// Raw bytes sent with this content type.
     Raw { content_type: String },
+    /// No request body.
+    None,
 }
 
 #[derive(Debug, Clone)]
@@ -189,7 +193,11 @@ pub fn describe(
             };
             let schema = parameter.get("schema").cloned().unwrap_or(Value::Null);
             let hint = format!("{name}_{api_name}");
+            let rest = location == ParamLocation::Path
+                && crate::server::REST_PARAMS.contains(&api_name.as_str())
+                && path.ends_with(&format!("{{{api_name}}}"));
             params.push(Param {
+                rest,
                 rust_name: sanitize_snake(&api_name),
                 ty: mapper.rust_type(&schema, &hint),
                 required: location == ParamLocation::Path
@@ -495,6 +503,13 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
         }
         let api_name = &param.api_name;
         match param.location {
+            ParamLocation::Path if param.rest => {
+                // Each segment encoded, the slashes between them kept.
+                path_values.push((
+                    param.api_name.clone(),
+                    quote!(#ident.to_string().split('/').map(encode_path).collect::<Vec<_>>().join("/")),
+                ));
+            }
             ParamLocation::Path => {
                 path_values.push((
                     param.api_name.clone(),
@@ -539,6 +554,7 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
     template.push_str(&rest.replace('{', "{{").replace('}', "}}"));
 
     let (body_argument, body_call, generics) = match &operation.body {
+        Body::None => (quote!(), quote!(), quote!(<'a>)),
         Body::Multipart { form, .. } => {
             let form = format_ident!("{}", form);
             (
@@ -564,7 +580,9 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
             quote!(<'a, B: Into<reqwest::Body>>),
         ),
     };
-    arguments.push(body_argument);
+    if !body_argument.is_empty() {
+        arguments.push(body_argument);
+    }
 
     let success_type = outcome_type(&operation.success)?;
     let error_type = outcome_type(&operation.error)?;

@@ -593,6 +593,10 @@ fn http_reason(code: u16) -> Option<&'static str> {
     })
 }
 
+/// Path parameters that, last in a path, take the rest of it: FastAPI's `{name:path}`,
+/// which its OpenAPI output writes as a plain `{name}`.
+pub const REST_PARAMS: [&str; 1] = ["path"];
+
 /// How the generated server is wired into the crate that includes it.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -610,7 +614,7 @@ impl Default for ServerConfig {
         ServerConfig {
             trait_name: "Api".into(),
             runtime: "::nx1_server_runtime".into(),
-            rest_params: vec!["path".into()],
+            rest_params: REST_PARAMS.iter().map(|name| (*name).to_owned()).collect(),
         }
     }
 }

@@ -307,6 +307,32 @@ fn the_offline_mirror_is_in_sync_and_update_spec_changes_nothing() {
     );
 }
 
+/// `drift` of the vendored spec against `live` (written to a scratch file), with `extra`
+/// options.
+fn drift_against(name: &str, live: &Value, extra: &[&str]) -> Outcome {
+    let path = std::env::temp_dir().join(format!("nx1-drift-{}-{name}.json", std::process::id()));
+    std::fs::write(&path, serde_json::to_string(live).unwrap()).unwrap();
+    let spec = root().join("openapi.yaml");
+    let mut args = vec![
+        "drift",
+        "--spec",
+        spec.to_str().unwrap(),
+        "--against",
+        path.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    xtask(&args)
+}
+
+fn with_status_value(value: &str) -> Value {
+    let mut live = vendored();
+    live["components"]["schemas"]["AutoMLTrainingJobStatus"]["enum"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!(value));
+    live
+}
+
 // ---------------------------------------------------------------------------------------
 // One mutation per rule: (rule, level, operation, mutation of the live spec).
 
@@ -510,23 +536,10 @@ fn mutations() -> Vec<(&'static str, &'static str, &'static str, Mutation)> {
 
 #[test]
 fn every_rule_is_detected_with_its_level_and_exit_status() {
-    let dir = std::env::temp_dir().join(format!("nx1-drift-{}-mutations", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let spec = root().join("openapi.yaml");
     for (rule, level, operation, mutate) in mutations() {
         let mut live = vendored();
         mutate(&mut live);
-        let path = dir.join(format!("{rule}.json"));
-        std::fs::write(&path, serde_json::to_string(&live).unwrap()).unwrap();
-        let outcome = xtask(&[
-            "drift",
-            "--spec",
-            spec.to_str().unwrap(),
-            "--against",
-            path.to_str().unwrap(),
-            "--format",
-            "json",
-        ]);
+        let outcome = drift_against(rule, &live, &["--format", "json"]);
         let report = outcome.json();
         let changes = report["changes"].as_array().unwrap();
         let found = changes.iter().find(|change| change["id"] == rule);
@@ -559,18 +572,7 @@ fn a_shared_component_change_lists_every_operation_that_uses_it() {
         .as_object_mut()
         .unwrap()
         .remove("detail");
-    let path = std::env::temp_dir().join(format!("nx1-drift-{}-shared.json", std::process::id()));
-    std::fs::write(&path, serde_json::to_string(&live).unwrap()).unwrap();
-    let spec = root().join("openapi.yaml");
-    let outcome = xtask(&[
-        "drift",
-        "--spec",
-        spec.to_str().unwrap(),
-        "--against",
-        path.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let outcome = drift_against("shared", &live, &["--format", "json"]);
     let report = outcome.json();
     let operations: BTreeSet<&str> = report["changes"]
         .as_array()
@@ -598,25 +600,11 @@ fn a_shared_component_change_lists_every_operation_that_uses_it() {
 
 #[test]
 fn the_server_perspective_flips_directions() {
-    let mut live = vendored();
-    live["components"]["schemas"]["AutoMLTrainingJobStatus"]["enum"]
-        .as_array_mut()
-        .unwrap()
-        .push(json!("archived"));
-    let path = std::env::temp_dir().join(format!("nx1-drift-{}-server.json", std::process::id()));
-    std::fs::write(&path, serde_json::to_string(&live).unwrap()).unwrap();
-    let spec = root().join("openapi.yaml");
-    let outcome = xtask(&[
-        "drift",
-        "--spec",
-        spec.to_str().unwrap(),
-        "--against",
-        path.to_str().unwrap(),
-        "--format",
-        "json",
-        "--perspective",
+    let outcome = drift_against(
         "server",
-    ]);
+        &with_status_value("archived"),
+        &["--format", "json", "--perspective", "server"],
+    );
     let report = outcome.json();
     let added: Vec<&Value> = report["changes"]
         .as_array()
@@ -634,27 +622,14 @@ fn the_server_perspective_flips_directions() {
 fn an_ignore_file_hides_until_it_expires() {
     let mut live = vendored();
     live["paths"]["/api/reports"] = json!({"get": {"operationId": "list_reports_api_reports_get", "responses": {"200": {"description": "ok"}}}});
-    let dir = std::env::temp_dir().join(format!("nx1-drift-{}-ignore", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let live_path = dir.join("live.json");
-    std::fs::write(&live_path, serde_json::to_string(&live).unwrap()).unwrap();
-    let spec = root().join("openapi.yaml");
+    let ignore = std::env::temp_dir().join(format!("nx1-drift-{}-ignore.toml", std::process::id()));
     let run = |expires: &str| {
-        let ignore = dir.join("ignore.toml");
         std::fs::write(
             &ignore,
             format!("[[ignore]]\nrule = \"endpoint-added\"\noperation = \"GET /api/reports\"\nreason = \"next release\"\nexpires = \"{expires}\"\n"),
         )
         .unwrap();
-        xtask(&[
-            "drift",
-            "--spec",
-            spec.to_str().unwrap(),
-            "--against",
-            live_path.to_str().unwrap(),
-            "--ignore",
-            ignore.to_str().unwrap(),
-        ])
+        drift_against("ignore", &live, &["--ignore", ignore.to_str().unwrap()])
     };
     let hidden = run("2999-12-31");
     assert_eq!(hidden.code, 0, "{}{}", hidden.stdout, hidden.stderr);
@@ -669,25 +644,9 @@ fn an_ignore_file_hides_until_it_expires() {
 
 #[test]
 fn reports_in_every_format() {
-    let mut live = vendored();
-    live["components"]["schemas"]["AutoMLTrainingJobStatus"]["enum"]
-        .as_array_mut()
-        .unwrap()
-        .push(json!("archived"));
-    let path = std::env::temp_dir().join(format!("nx1-drift-{}-formats.json", std::process::id()));
-    std::fs::write(&path, serde_json::to_string(&live).unwrap()).unwrap();
+    let live = with_status_value("archived");
     let spec = root().join("openapi.yaml");
-    let run = |format: &str| {
-        xtask(&[
-            "drift",
-            "--spec",
-            spec.to_str().unwrap(),
-            "--against",
-            path.to_str().unwrap(),
-            "--format",
-            format,
-        ])
-    };
+    let run = |format: &str| drift_against("formats", &live, &["--format", format]);
     let text = run("text");
     assert!(
         text.stdout.contains("GET /api/automl/train/jobs/status"),

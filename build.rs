@@ -1,35 +1,14 @@
 //! Generates the Nx1 client from the vendored `openapi.yaml` into `OUT_DIR/client.rs`.
 
-use std::path::{Path, PathBuf};
-use std::process::ExitCode;
-
-const SPEC: &str = "openapi.yaml";
-
-fn main() -> ExitCode {
-    println!("cargo:rerun-if-changed={SPEC}");
-    println!("cargo:rerun-if-changed=build.rs");
-    match generate() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn generate() -> Result<(), String> {
-    let doc = nx1_codegen::load_file(Path::new(SPEC)).map_err(|err| err.to_string())?;
-    let prepared = nx1_codegen::prepare(doc).map_err(|err| err.to_string())?;
+fn main() -> std::process::ExitCode {
     let config = nx1_codegen::ClientConfig {
         inner_type: Some("crate::Credentials".to_owned()),
         hooks_expected: true,
     };
-    let client = nx1_codegen::generate_client(&prepared, &config).map_err(|err| err.to_string())?;
-    for note in prepared.notes.iter().chain(&client.notes) {
-        println!("cargo:warning={SPEC}#{}: {}", note.pointer, note.message);
-    }
-    let out_dir = std::env::var_os("OUT_DIR").ok_or("OUT_DIR is not set; run through cargo")?;
-    let target = PathBuf::from(out_dir).join("client.rs");
-    std::fs::write(&target, client.code)
-        .map_err(|err| format!("cannot write {}: {err}", target.display()))
+    nx1_codegen::build_script::run("openapi.yaml", "client.rs", |prepared| {
+        let client = nx1_codegen::generate_client(prepared, &config)?;
+        // The pipeline's lossy steps are reported here, once for the workspace.
+        let notes = prepared.notes.iter().cloned().chain(client.notes).collect();
+        Ok((client.code, notes))
+    })
 }

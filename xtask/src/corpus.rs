@@ -187,23 +187,18 @@ fn generate_one(
         spec.display()
     );
 
+    let generated = CrateSpec {
+        crates_dir,
+        crate_name,
+        header: &header,
+        operations: entry.operations,
+    };
     entry.client = nx1_codegen::generate_client(&prepared, &Default::default())
         .map_err(|err| err.to_string())
         .and_then(|client| {
             entry.warnings += client.notes.len();
             entry.methods = client.code.matches("pub async fn ").count();
-            if entry.methods != entry.operations {
-                return Err(format!(
-                    "{} operations but {} client methods",
-                    entry.operations, entry.methods
-                ));
-            }
-            write_crate(
-                crates_dir,
-                &format!("{crate_name}-client"),
-                &dependencies.client,
-                &(header.clone() + &client.code),
-            )
+            generated.write("client", &client.code, entry.methods, &dependencies.client)
         });
     entry.server = nx1_codegen::generate_server(&prepared, &Default::default())
         .map_err(|err| err.to_string())
@@ -212,20 +207,41 @@ fn generate_one(
                 .code
                 .matches("::nx1_server_runtime::OperationSpec {")
                 .count();
-            if entry.handlers != entry.operations {
-                return Err(format!(
-                    "{} operations but {} server operations",
-                    entry.operations, entry.handlers
-                ));
-            }
-            write_crate(
-                crates_dir,
-                &format!("{crate_name}-server"),
-                &dependencies.server,
-                &(header.clone() + &server.code),
-            )
+            generated.write("server", &server.code, entry.handlers, &dependencies.server)
         });
     entry
+}
+
+/// Where one spec's generated crates go.
+struct CrateSpec<'a> {
+    crates_dir: &'a Path,
+    crate_name: &'a str,
+    header: &'a str,
+    operations: usize,
+}
+
+impl CrateSpec<'_> {
+    /// Writes `<crate>-<side>` once the code has one item per operation of the spec.
+    fn write(
+        &self,
+        side: &str,
+        code: &str,
+        items: usize,
+        dependencies: &str,
+    ) -> Result<(), String> {
+        if items != self.operations {
+            return Err(format!(
+                "{} operations but {items} {side} operations",
+                self.operations
+            ));
+        }
+        write_crate(
+            self.crates_dir,
+            &format!("{}-{side}", self.crate_name),
+            dependencies,
+            &format!("{}{code}", self.header),
+        )
+    }
 }
 
 fn write_crate(

@@ -14,8 +14,9 @@ use serde_json::{Map, Value, json};
 
 use crate::custom::{Body, CustomOperation, TypeMapper, describe, multipart_body};
 use crate::error::{SpecError, child};
+use crate::load::follow;
 use crate::normalize::{HTTP_METHODS, Note};
-use crate::tidy::{operation_pointer, sanitize_pascal};
+use crate::tidy::operation_pointer;
 use crate::walk;
 
 /// What an operation's request body is, as far as code generation is concerned.
@@ -41,19 +42,13 @@ pub struct Adapted {
 pub fn adapt(origin: &str, root: &mut Value) -> Result<Adapted, SpecError> {
     let mut adapted = Adapted::default();
     nullable_components(root);
-    let components = root.get("components").cloned().unwrap_or_else(|| json!({}));
-    let mut hoisted: Map<String, Value> = Map::new();
-    let existing_schemas: BTreeSet<String> = components
-        .get("schemas")
-        .and_then(Value::as_object)
-        .map(|schemas| schemas.keys().cloned().collect())
-        .unwrap_or_default();
+    // `$ref`s are followed in a snapshot, since operations are edited while walked.
+    let snapshot = root.clone();
     let mut context = Context {
         origin,
-        components: &components,
+        snapshot: &snapshot,
         notes: &mut adapted.notes,
-        hoisted: &mut hoisted,
-        taken: existing_schemas,
+        types: TypeMapper::new(root),
     };
 
     let Some(Value::Object(paths)) = root.get_mut("paths") else {
@@ -61,16 +56,12 @@ pub fn adapt(origin: &str, root: &mut Value) -> Result<Adapted, SpecError> {
     };
     for (path, item) in paths.iter_mut() {
         let Value::Object(item) = item else { continue };
-        let shared = match item.remove("parameters") {
-            Some(Value::Array(shared)) => shared,
-            _ => Vec::new(),
-        };
         for method in HTTP_METHODS {
             let Some(Value::Object(operation)) = item.get_mut(method) else {
                 continue;
             };
             let pointer = operation_pointer(path, method);
-            context.parameters(operation, &shared, path, &pointer)?;
+            context.parameters(operation, &pointer)?;
             let body = context.request_body(operation, &pointer)?;
             context.responses(operation, &pointer)?;
             // progenitor percent-encodes every path parameter, slashes too: one that takes
@@ -100,28 +91,16 @@ pub fn adapt(origin: &str, root: &mut Value) -> Result<Adapted, SpecError> {
             .is_none_or(|item| HTTP_METHODS.iter().any(|method| item.contains_key(*method)))
     });
 
-    if !hoisted.is_empty() {
-        let root_map = root
-            .as_object_mut()
-            .ok_or_else(|| SpecError::at_pointer(origin, "", "the document is not a mapping"))?;
-        let components = root_map.entry("components").or_insert_with(|| json!({}));
-        if let Value::Object(components) = components {
-            let schemas = components.entry("schemas").or_insert_with(|| json!({}));
-            if let Value::Object(schemas) = schemas {
-                schemas.extend(hoisted);
-            }
-        }
-    }
+    context.types.install(root);
     Ok(adapted)
 }
 
 struct Context<'a> {
     origin: &'a str,
-    components: &'a Value,
+    snapshot: &'a Value,
     notes: &'a mut Vec<Note>,
-    /// Schemas added to `components.schemas` (response unions).
-    hoisted: &'a mut Map<String, Value>,
-    taken: BTreeSet<String>,
+    /// Response unions and the types of set-aside operations, for `components.schemas`.
+    types: TypeMapper,
 }
 
 impl Context<'_> {
@@ -132,61 +111,32 @@ impl Context<'_> {
         });
     }
 
-    /// Follows `$ref`s into `components`, so that the operation can be edited in place.
+    /// Follows `$ref`s, so that the operation can be edited in place.
     fn resolve(&self, value: &Value, pointer: &str) -> Result<Value, SpecError> {
-        let mut current = value.clone();
-        for _ in 0..32 {
-            let Some(Value::String(reference)) = current.get("$ref") else {
-                return Ok(current);
-            };
-            let Some(target) = reference.strip_prefix("#/components/") else {
-                return Err(SpecError::at_pointer(
-                    self.origin,
-                    pointer,
-                    format!("`{reference}` must point into components"),
-                ));
-            };
-            let target = format!("/{target}");
-            current = self.components.pointer(&target).cloned().ok_or_else(|| {
+        follow(self.snapshot, value)
+            .map(|(target, _)| target.clone())
+            .ok_or_else(|| {
                 SpecError::at_pointer(
                     self.origin,
                     pointer,
-                    format!("dangling reference `{reference}`"),
+                    "the `$ref` chain is dangling or cyclic",
                 )
-            })?;
-        }
-        Err(SpecError::at_pointer(
-            self.origin,
-            pointer,
-            "reference cycle: a `$ref` chain never reaches an object",
-        ))
+            })
     }
 
+    /// Reshapes the (already inlined) parameters into what progenitor supports.
     fn parameters(
         &mut self,
         operation: &mut Map<String, Value>,
-        shared: &[Value],
-        path: &str,
         pointer: &str,
     ) -> Result<(), SpecError> {
-        let own = match operation.remove("parameters") {
-            Some(Value::Array(own)) => own,
+        let parameters = match operation.remove("parameters") {
+            Some(Value::Array(parameters)) => parameters,
             _ => Vec::new(),
         };
-        // Operation parameters override path-level ones of the same name and location.
-        let mut merged: Vec<Value> = Vec::new();
-        for (index, parameter) in shared.iter().chain(own.iter()).enumerate() {
-            let here = child(&child(pointer, "parameters"), &index.to_string());
-            let parameter = self.resolve(parameter, &here)?;
-            let key = |p: &Value| (p.get("name").cloned(), p.get("in").cloned());
-            merged.retain(|existing| key(existing) != key(&parameter));
-            merged.push(parameter);
-        }
-
-        let template: Vec<String> = template_names(path);
         let mut kept = Vec::new();
         let mut rust_names = BTreeSet::new();
-        for (index, mut parameter) in merged.into_iter().enumerate() {
+        for (index, mut parameter) in parameters.into_iter().enumerate() {
             let here = child(&child(pointer, "parameters"), &index.to_string());
             let Value::Object(map) = &mut parameter else {
                 return Err(SpecError::at_pointer(
@@ -209,13 +159,6 @@ impl Context<'_> {
                 .to_owned();
             match location.as_str() {
                 "path" => {
-                    if !template.contains(&name) {
-                        self.note(
-                            &here,
-                            format!("path parameter `{name}` does not occur in `{path}`; dropped"),
-                        );
-                        continue;
-                    }
                     map.insert("required".into(), json!(true));
                     self.force_style(map, "simple", &here, &name);
                 }
@@ -274,15 +217,6 @@ impl Context<'_> {
                 continue;
             }
             kept.push(parameter);
-        }
-        for name in template {
-            if rust_names.insert(crate::tidy::sanitize_snake(&name)) {
-                self.note(
-                    &child(pointer, "parameters"),
-                    format!("path parameter `{name}` is not declared; added as a string"),
-                );
-                kept.push(json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}));
-            }
         }
         if !kept.is_empty() {
             operation.insert("parameters".into(), Value::Array(kept));
@@ -526,9 +460,10 @@ impl Context<'_> {
                 );
             }
             if schemas.len() > 1 {
-                let name = self.fresh_name(&format!("{operation_name}_{suffix}"));
-                self.hoisted
-                    .insert(name.clone(), json!({ "oneOf": schemas }));
+                let name = self.types.hoist(
+                    &format!("{operation_name}_{suffix}"),
+                    json!({ "oneOf": schemas }),
+                );
                 let reference = json!({ "$ref": format!("#/components/schemas/{name}") });
                 for (status, response) in statuses.iter_mut() {
                     if is_member(status) && matches!(response_kind(response), Kind::Typed(_)) {
@@ -543,10 +478,6 @@ impl Context<'_> {
                 }
             }
         }
-    }
-
-    fn fresh_name(&mut self, raw: &str) -> String {
-        fresh_name(&mut self.taken, raw)
     }
 
     /// Describes an operation progenitor cannot express in Rust terms, hoisting the inline
@@ -573,27 +504,16 @@ impl Context<'_> {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
-        let components = self.components;
-        let taken = &mut self.taken;
-        let hoisted = &mut *self.hoisted;
-        let mut hoist = |hint: &str, schema: Value| -> String {
-            let name = fresh_name(taken, hint);
-            hoisted.insert(name.clone(), schema);
-            name
-        };
-        let mut mapper = TypeMapper {
-            components,
-            hoist: &mut hoist,
-        };
+        let mapper = &mut self.types;
         let body = match kind {
-            BodyKind::Multipart => multipart_body(&name, &schema, &mut mapper),
+            BodyKind::Multipart => multipart_body(&name, &schema, mapper),
             // Only a rest-of-path operation comes here with no body at all.
             BodyKind::Json if media_type.is_empty() => Body::None,
             _ => Body::Raw {
                 content_type: media_type.to_owned(),
             },
         };
-        Ok(describe(path, method, operation, body, &mut mapper))
+        Ok(describe(path, method, operation, body, mapper))
     }
 }
 
@@ -765,29 +685,4 @@ fn wrap_references(root: &mut Value, targets: &BTreeSet<String>) {
         map.insert("nullable".into(), json!(true));
         false
     });
-}
-
-fn fresh_name(taken: &mut BTreeSet<String>, raw: &str) -> String {
-    let base = sanitize_pascal(raw);
-    let mut name = base.clone();
-    let mut index = 2;
-    while !taken.insert(name.clone()) {
-        name = format!("{base}{index}");
-        index += 1;
-    }
-    name
-}
-
-/// The `{names}` of a path template.
-pub fn template_names(path: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut rest = path;
-    while let Some(start) = rest.find('{') {
-        let Some(end) = rest[start..].find('}') else {
-            break;
-        };
-        names.push(rest[start + 1..start + end].to_owned());
-        rest = &rest[start + end + 1..];
-    }
-    names
 }

@@ -2,8 +2,11 @@
 //! media types it does not know), written in the same positional style as its own methods so
 //! that a caller cannot tell them apart.
 
+use std::collections::BTreeSet;
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
+
 use serde_json::{Map, Value};
 
 use crate::tidy::sanitize_snake;
@@ -87,14 +90,61 @@ pub enum OutcomeKind {
     None,
 }
 
-/// Maps schemas to Rust types; inline schemas that need a generated type are handed to
-/// `hoist`, which files them under `components.schemas` and returns the type name.
-pub struct TypeMapper<'a> {
-    pub components: &'a Value,
-    pub hoist: &'a mut dyn FnMut(&str, Value) -> String,
+/// Maps schemas to Rust types. Inline schemas that need a generated type are filed under a
+/// fresh, collision-free name and added to `components.schemas` by [`install`](Self::install),
+/// so that typify generates them.
+#[derive(Debug, Default)]
+pub struct TypeMapper {
+    taken: BTreeSet<String>,
+    hoisted: Map<String, Value>,
 }
 
-impl TypeMapper<'_> {
+impl TypeMapper {
+    /// A mapper that will not reuse the names `root` already gives its schemas.
+    pub fn new(root: &Value) -> Self {
+        TypeMapper {
+            taken: root
+                .pointer("/components/schemas")
+                .and_then(Value::as_object)
+                .map(|schemas| schemas.keys().cloned().collect())
+                .unwrap_or_default(),
+            hoisted: Map::new(),
+        }
+    }
+
+    /// Files `schema` under a fresh name derived from `hint`; returns the name.
+    pub fn hoist(&mut self, hint: &str, schema: Value) -> String {
+        let base = crate::tidy::sanitize_pascal(hint);
+        let mut name = base.clone();
+        let mut index = 2;
+        while !self.taken.insert(name.clone()) {
+            name = format!("{base}{index}");
+            index += 1;
+        }
+        self.hoisted.insert(name.clone(), schema);
+        name
+    }
+
+    /// Adds the hoisted schemas to `root`'s `components.schemas`.
+    pub fn install(self, root: &mut Value) {
+        if self.hoisted.is_empty() {
+            return;
+        }
+        let Value::Object(map) = root else { return };
+        let components = map
+            .entry("components")
+            .or_insert_with(|| Value::Object(Map::new()));
+        let Value::Object(components) = components else {
+            return;
+        };
+        let schemas = components
+            .entry("schemas")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(schemas) = schemas {
+            schemas.extend(self.hoisted);
+        }
+    }
+
     pub fn rust_type(&mut self, schema: &Value, hint: &str) -> RustType {
         if let Some(name) = component_ref(schema) {
             return RustType(format!("types::{name}"));
@@ -143,7 +193,7 @@ impl TypeMapper<'_> {
         }) {
             return RustType("::serde_json::Value".to_owned());
         }
-        let name = (self.hoist)(hint, schema.clone());
+        let name = self.hoist(hint, schema.clone());
         RustType(format!("types::{name}"))
     }
 }
@@ -171,7 +221,7 @@ pub fn describe(
     method: &str,
     operation: &Map<String, Value>,
     body: Body,
-    mapper: &mut TypeMapper<'_>,
+    mapper: &mut TypeMapper,
 ) -> CustomOperation {
     let name = operation
         .get("operationId")
@@ -209,7 +259,7 @@ pub fn describe(
     }
     let doc = doc_comment(operation, method, path);
     let responses = operation.get("responses").and_then(Value::as_object);
-    let outcome = |mapper: &mut TypeMapper<'_>, is_member: fn(&str) -> bool, role: &str| {
+    let outcome = |mapper: &mut TypeMapper, is_member: fn(&str) -> bool, role: &str| {
         let mut statuses = Vec::new();
         let mut kind = OutcomeKind::None;
         for (status, response) in responses.into_iter().flatten() {
@@ -248,7 +298,7 @@ pub fn describe(
 }
 
 /// The form struct for a multipart body schema (already resolved).
-pub fn multipart_body(operation_name: &str, schema: &Value, mapper: &mut TypeMapper<'_>) -> Body {
+pub fn multipart_body(operation_name: &str, schema: &Value, mapper: &mut TypeMapper) -> Body {
     let Some(Value::Object(properties)) = schema.get("properties") else {
         return Body::AnyMultipart;
     };

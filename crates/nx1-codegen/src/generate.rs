@@ -12,6 +12,7 @@ use crate::custom::CustomOperation;
 use crate::error::SpecError;
 use crate::load::Document;
 use crate::normalize::{Note, normalize};
+use crate::parameters;
 use crate::security::{self, SecurityTable};
 use crate::server::{self, ServerConfig, ServerOperation};
 use crate::tidy::{OperationName, tidy};
@@ -51,6 +52,7 @@ pub fn prepare(mut doc: Document) -> Result<Prepared, SpecError> {
     let mut notes = normalize(&mut doc)?;
     let operations = tidy(&mut doc.value);
     let security = security::collect(&doc.value, &operations);
+    notes.extend(parameters::inline(&doc.origin, &mut doc.value)?);
     let server_operations = server::describe(&original, &mut doc.value, &operations, &security)?;
     let adapted = adapt(&doc.origin, &mut doc.value)?;
     notes.extend(adapted.notes);

@@ -2,9 +2,11 @@
 //! progenitor and typify digest, and generate a Rust client from it.
 
 pub mod adapt;
+pub mod build_script;
 pub mod error;
 pub mod load;
 pub mod normalize;
+pub mod parameters;
 pub mod tidy;
 
 pub use error::{Location, SpecError};

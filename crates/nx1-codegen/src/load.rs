@@ -206,28 +206,26 @@ pub fn resolve_reference<'a>(
     })
 }
 
+/// Follows a chain of local `$ref`s from `value`: the value it ends at, and that value's
+/// pointer when `value` was a reference. `None` for a dangling or cyclic chain.
+pub fn follow<'a>(root: &'a Value, value: &'a Value) -> Option<(&'a Value, Option<String>)> {
+    let mut current = value;
+    let mut pointer = None;
+    for _ in 0..32 {
+        let Some(reference) = current.get("$ref").and_then(Value::as_str) else {
+            return Some((current, pointer));
+        };
+        let decoded = percent_decode(reference.strip_prefix('#')?);
+        current = root.pointer(&decoded)?;
+        pointer = Some(decoded);
+    }
+    None
+}
+
 fn percent_decode(text: &str) -> String {
-    if !text.contains('%') {
-        return text.to_owned();
-    }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        if bytes[index] == b'%'
-            && index + 2 < bytes.len()
-            && bytes[index + 1].is_ascii_hexdigit()
-            && bytes[index + 2].is_ascii_hexdigit()
-        {
-            let hex = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
-            out.push(hex(bytes[index + 1]) * 16 + hex(bytes[index + 2]));
-            index += 3;
-            continue;
-        }
-        out.push(bytes[index]);
-        index += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]

@@ -6,11 +6,12 @@ use std::collections::BTreeSet;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::adapt::BodyKind;
 use crate::custom::{RustType, TypeMapper};
 use crate::error::{SpecError, child};
+use crate::load::follow;
 use crate::security::{SchemeKind, SecurityTable};
 use crate::tidy::{OperationName, sanitize_pascal, sanitize_snake};
 
@@ -106,52 +107,21 @@ pub fn describe(
     operations: &[OperationName],
     security: &SecurityTable,
 ) -> Result<Vec<ServerOperation>, SpecError> {
-    let mut taken: BTreeSet<String> = root
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .map(|schemas| schemas.keys().cloned().collect())
-        .unwrap_or_default();
-    let mut hoisted = Map::new();
-    let components = root.get("components").cloned().unwrap_or_else(|| json!({}));
+    let snapshot = root.clone();
+    let mut types = TypeMapper::new(root);
+    let resolver = Resolver {
+        original,
+        normalized: &snapshot,
+    };
     let mut described = Vec::new();
     for (op, (_, alternatives)) in operations.iter().zip(&security.operations) {
         let pointer = crate::tidy::operation_pointer(&op.path, &op.method);
-        let Some(operation) = root.pointer(&pointer).cloned() else {
+        let Some(operation) = snapshot.pointer(&pointer) else {
             continue;
         };
-        let mut hoist = |hint: &str, schema: Value| -> String {
-            let base = sanitize_pascal(hint);
-            let mut name = base.clone();
-            let mut index = 2;
-            while !taken.insert(name.clone()) {
-                name = format!("{base}{index}");
-                index += 1;
-            }
-            hoisted.insert(name.clone(), schema);
-            name
-        };
-        let mut mapper = TypeMapper {
-            components: &components,
-            hoist: &mut hoist,
-        };
-        let resolver = Resolver {
-            original,
-            normalized: &components,
-        };
-        described.push(resolver.operation(op, &operation, alternatives, &mut mapper)?);
+        described.push(resolver.operation(op, operation, alternatives, &mut types)?);
     }
-    if !hoisted.is_empty()
-        && let Some(Value::Object(schemas)) = root.pointer_mut("/components/schemas")
-    {
-        schemas.extend(hoisted);
-    } else if !hoisted.is_empty()
-        && let Value::Object(map) = root
-    {
-        let components = map.entry("components").or_insert_with(|| json!({}));
-        if let Value::Object(components) = components {
-            components.insert("schemas".into(), Value::Object(hoisted));
-        }
-    }
+    types.install(root);
     Ok(described)
 }
 
@@ -163,38 +133,14 @@ struct Resolver<'a> {
 impl Resolver<'_> {
     /// Follows a `$ref` in the original document, returning the target and its pointer.
     fn follow(&self, value: &Value, pointer: String) -> (Value, String) {
-        let mut current = (value.clone(), pointer);
-        for _ in 0..32 {
-            let Some(reference) = current.0.get("$ref").and_then(Value::as_str) else {
-                break;
-            };
-            let Some(target_pointer) = reference.strip_prefix('#') else {
-                break;
-            };
-            let Some(target) = self.original.pointer(target_pointer) else {
-                break;
-            };
-            current = (target.clone(), target_pointer.to_owned());
+        match follow(self.original, value) {
+            Some((target, target_pointer)) => (target.clone(), target_pointer.unwrap_or(pointer)),
+            None => (value.clone(), pointer),
         }
-        current
     }
 
     fn normalized_resolve(&self, value: &Value) -> Value {
-        let mut current = value.clone();
-        for _ in 0..32 {
-            let Some(reference) = current
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|reference| reference.strip_prefix("#/components/"))
-            else {
-                break;
-            };
-            match self.normalized.pointer(&format!("/{reference}")) {
-                Some(target) => current = target.clone(),
-                None => break,
-            }
-        }
-        current
+        follow(self.normalized, value).map_or_else(|| value.clone(), |(target, _)| target.clone())
     }
 
     /// The original parameter (name, location) of an operation, with its schema pointer.
@@ -234,38 +180,17 @@ impl Resolver<'_> {
         op: &OperationName,
         operation: &Value,
         alternatives: &[Vec<String>],
-        mapper: &mut TypeMapper<'_>,
+        mapper: &mut TypeMapper,
     ) -> Result<ServerOperation, SpecError> {
         let pointer = crate::tidy::operation_pointer(&op.path, &op.method);
         let mut params = Vec::new();
         let mut fields = BTreeSet::new();
-        let mut merged: Vec<Value> = Vec::new();
-        let item_pointer = child("/paths", &op.path);
-        let shared = self
-            .original
-            .pointer(&child(&item_pointer, "parameters"))
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let own = operation
+        // Parameters were inlined (path-level merged, templates completed) by `prepare`.
+        let merged: Vec<Value> = operation
             .get("parameters")
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        for parameter in shared.iter().chain(own.iter()) {
-            let parameter = self.normalized_resolve(parameter);
-            let key = |p: &Value| (p.get("name").cloned(), p.get("in").cloned());
-            merged.retain(|existing| key(existing) != key(&parameter));
-            merged.push(parameter);
-        }
-        for variable in crate::adapt::template_names(&op.path) {
-            if !merged.iter().any(|p| {
-                p.get("in").and_then(Value::as_str) == Some("path")
-                    && p.get("name").and_then(Value::as_str) == Some(variable.as_str())
-            }) {
-                merged.push(json!({"name": variable, "in": "path", "required": true, "schema": {"type": "string"}}));
-            }
-        }
         for parameter in merged {
             let name = parameter
                 .get("name")
@@ -279,9 +204,6 @@ impl Resolver<'_> {
                 Some("cookie") => "cookie",
                 _ => continue,
             };
-            if location == "path" && !op.path.contains(&format!("{{{name}}}")) {
-                continue;
-            }
             let mut field = sanitize_snake(&name);
             while !fields.insert(field.clone()) {
                 field.push('_');
@@ -367,7 +289,7 @@ impl Resolver<'_> {
         op: &OperationName,
         operation: &Value,
         pointer: &str,
-        mapper: &mut TypeMapper<'_>,
+        mapper: &mut TypeMapper,
     ) -> Result<Option<ServerBody>, SpecError> {
         let Some(body) = operation.get("requestBody") else {
             return Ok(None);
@@ -479,7 +401,7 @@ impl Resolver<'_> {
         &self,
         op: &OperationName,
         operation: &Value,
-        mapper: &mut TypeMapper<'_>,
+        mapper: &mut TypeMapper,
     ) -> Vec<ServerResponse> {
         let mut out = Vec::new();
         let mut variants = BTreeSet::new();
@@ -984,7 +906,6 @@ pub fn emit(
                     Err(_) => return #rt::problem::internal_error(),
                 };
                 #fill_body
-                let _ = &body;
                 state.api.#method_ident(#principal_arg request).await.into_response()
             }
         });

@@ -305,19 +305,7 @@ impl Side {
     }
 
     fn resolve<'a>(&'a self, value: &'a Value) -> &'a Value {
-        let mut current = value;
-        for _ in 0..32 {
-            match current
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|reference| reference.strip_prefix('#'))
-                .and_then(|pointer| self.root.pointer(pointer))
-            {
-                Some(target) => current = target,
-                None => break,
-            }
-        }
-        current
+        nx1_codegen::load::follow(&self.root, value).map_or(value, |(target, _)| target)
     }
 
     /// Path-level and operation parameters, resolved, keyed by (location, name).
@@ -575,10 +563,7 @@ impl Differ<'_> {
                 );
                 continue;
             }
-            let (old_values, new_values) = (
-                enum_values(self.old, old_schema),
-                enum_values(self.new, new_schema),
-            );
+            let (old_values, new_values) = (enum_values(old_schema), enum_values(new_schema));
             if let (Some(old_values), Some(new_values)) = (old_values, new_values) {
                 for value in old_values.difference(&new_values) {
                     self.report(
@@ -788,10 +773,9 @@ impl Differ<'_> {
                 format!("`{field}` can now be null"),
             );
         }
-        if let (Some(old_values), Some(new_values)) = (
-            enum_values(self.old, old_schema),
-            enum_values(self.new, new_schema),
-        ) {
+        if let (Some(old_values), Some(new_values)) =
+            (enum_values(old_schema), enum_values(new_schema))
+        {
             for value in new_values.difference(&old_values) {
                 self.report(
                     enum_added,
@@ -1013,8 +997,7 @@ fn type_of(side: &Side, schema: &Value) -> String {
     }
 }
 
-fn enum_values(side: &Side, schema: &Value) -> Option<BTreeSet<String>> {
-    let _ = side;
+fn enum_values(schema: &Value) -> Option<BTreeSet<String>> {
     let values = schema.get("enum")?.as_array()?;
     Some(
         values

@@ -73,10 +73,16 @@ impl Mock {
     /// The generated router around this mock, plus `GET /openapi.json` (the spec as the mock
     /// serves it) and a log line per request.
     pub fn router(&self) -> Router {
-        let served = Arc::new(served_spec());
+        // Serialised once: the document is the same for every request.
+        let served = axum::body::Bytes::from(served_spec().to_string());
         let spec_route = get(move || {
             let served = served.clone();
-            async move { axum::Json((*served).clone()) }
+            async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    served,
+                )
+            }
         });
         Router::new()
             .route("/openapi.json", spec_route)

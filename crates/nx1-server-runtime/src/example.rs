@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::validate::{LocItem, SchemaSet, Source};
+use crate::validate::{LocItem, SchemaSet, Source, is_null_schema};
 
 /// A schema-valid instance of `schema`. A documented `example` is used where it validates;
 /// otherwise one is built: every property, formats honoured, the first enum member, numbers
@@ -31,7 +31,7 @@ fn build(set: &SchemaSet, schema: &Value, depth: usize, stack: &mut Vec<String>)
 }
 
 fn build_resolved(set: &SchemaSet, schema: &Value, depth: usize, stack: &mut Vec<String>) -> Value {
-    let resolved = resolve(set, schema);
+    let resolved = set.resolve(schema);
     let Value::Object(map) = resolved else {
         return Value::Null;
     };
@@ -69,12 +69,16 @@ fn build_resolved(set: &SchemaSet, schema: &Value, depth: usize, stack: &mut Vec
                     .and_then(Value::as_str)
                     .is_some_and(|reference| stack.iter().any(|seen| seen == reference))
             });
-            if recursive && branches.iter().any(|branch| is_null(resolve(set, branch))) {
+            if recursive
+                && branches
+                    .iter()
+                    .any(|branch| is_null_schema(set.resolve(branch)))
+            {
                 return Value::Null;
             }
             let branch = branches
                 .iter()
-                .find(|branch| !is_null(resolve(set, branch)))
+                .find(|branch| !is_null_schema(set.resolve(branch)))
                 .or(branches.first());
             return branch.map_or(Value::Null, |branch| build(set, branch, depth + 1, stack));
         }
@@ -117,22 +121,6 @@ fn build_resolved(set: &SchemaSet, schema: &Value, depth: usize, stack: &mut Vec
     }
 }
 
-fn resolve<'a>(set: &'a SchemaSet, schema: &'a Value) -> &'a Value {
-    let mut current = schema;
-    for _ in 0..32 {
-        match current
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|reference| reference.strip_prefix('#'))
-            .and_then(|pointer| set.at(pointer))
-        {
-            Some(target) => current = target,
-            None => break,
-        }
-    }
-    current
-}
-
 fn documented_example(map: &Map<String, Value>) -> Option<Value> {
     map.get("example")
         .cloned()
@@ -152,17 +140,13 @@ fn validates(set: &SchemaSet, schema: &Value, value: &Value) -> bool {
     errors.is_empty()
 }
 
-fn is_null(schema: &Value) -> bool {
-    schema.get("type").and_then(Value::as_str) == Some("null")
-}
-
 fn allows_null(set: &SchemaSet, map: &Map<String, Value>) -> bool {
     map.get("nullable") == Some(&json!(true))
         || matches!(map.get("type"), Some(Value::Array(kinds)) if kinds.contains(&json!("null")))
         || ["anyOf", "oneOf"].iter().any(|keyword| {
             map.get(*keyword)
                 .and_then(Value::as_array)
-                .is_some_and(|branches| branches.iter().any(|b| is_null(resolve(set, b))))
+                .is_some_and(|branches| branches.iter().any(|b| is_null_schema(set.resolve(b))))
         })
 }
 

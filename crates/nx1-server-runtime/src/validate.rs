@@ -102,7 +102,8 @@ impl SchemaSet {
         self.root.pointer(pointer)
     }
 
-    fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
+    /// Follows `$ref`s within the spec; a dangling one resolves to `null`.
+    pub(crate) fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
         let mut current = schema;
         for _ in 0..32 {
             match current.get("$ref").and_then(Value::as_str) {
@@ -783,7 +784,7 @@ fn schema_types(map: &Map<String, Value>) -> Vec<&str> {
     }
 }
 
-fn is_null_schema(schema: &Value) -> bool {
+pub(crate) fn is_null_schema(schema: &Value) -> bool {
     match schema.get("type") {
         Some(Value::String(kind)) => kind == "null",
         Some(Value::Array(kinds)) => kinds.len() == 1 && kinds[0] == "null",

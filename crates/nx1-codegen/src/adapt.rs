@@ -69,13 +69,18 @@ pub fn adapt(origin: &str, root: &mut Value) -> Result<Adapted, SpecError> {
             let rest_path = crate::server::REST_PARAMS
                 .iter()
                 .any(|name| path.ends_with(&format!("/{{{name}}}")));
+            // progenitor calls `reqwest::Client::<method>()`, which OPTIONS and TRACE lack.
+            let unusual_method = matches!(method, "options" | "trace");
             let set_aside = match body {
                 Some((kind, media_type))
                     if matches!(kind, BodyKind::Multipart | BodyKind::Raw(_)) || rest_path =>
                 {
                     Some(context.describe_custom(path, method, operation, &kind, &media_type)?)
                 }
-                None if rest_path => {
+                Some((kind, media_type)) if unusual_method => {
+                    Some(context.describe_custom(path, method, operation, &kind, &media_type)?)
+                }
+                None if rest_path || unusual_method => {
                     Some(context.describe_custom(path, method, operation, &BodyKind::Json, "")?)
                 }
                 _ => None,

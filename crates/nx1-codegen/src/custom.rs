@@ -648,7 +648,8 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
             )
         }
     });
-    let method_ident = format_ident!("{}", operation.method);
+    // `request(Method, …)` serves every method; reqwest has no `options` or `trace` helper.
+    let method_ident = format_ident!("{}", operation.method.to_ascii_uppercase());
     let success_arms = operation.success.statuses.iter().map(|status| {
         let pattern = match status.parse::<u16>() {
             Ok(code) => quote!(#code),
@@ -718,7 +719,7 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
             #[allow(unused_mut)]
             let mut request = self
                 .client
-                .#method_ident(url)
+                .request(::reqwest::Method::#method_ident, url)
                 #accept
                 #body_call
                 #(#queries)*

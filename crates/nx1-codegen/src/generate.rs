@@ -16,7 +16,6 @@ use crate::parameters;
 use crate::security::{self, SecurityTable};
 use crate::server::{self, ServerConfig, ServerOperation};
 use crate::tidy::{OperationName, tidy};
-use crate::walk;
 
 /// A spec made ready for progenitor: normalised, renamed and adapted.
 #[derive(Debug, Clone)]
@@ -35,6 +34,8 @@ pub struct Prepared {
     pub original: Value,
     /// Every operation as the server generator sees it.
     pub server_operations: Vec<ServerOperation>,
+    /// Pointers of the schemas that could not be typed and were made untyped.
+    pub degraded: Vec<String>,
 }
 
 /// How the generated client is wired into the crate that includes it.
@@ -48,15 +49,26 @@ pub struct ClientConfig {
 
 /// Runs normalisation, renaming and adaptation over a loaded document.
 pub fn prepare(mut doc: Document) -> Result<Prepared, SpecError> {
+    let mut notes = crate::repair::repair(&mut doc);
     let original = doc.value.clone();
-    let mut notes = normalize(&mut doc)?;
+    notes.extend(normalize(&mut doc)?);
     let operations = tidy(&mut doc.value);
     let security = security::collect(&doc.value, &operations);
     notes.extend(parameters::inline(&doc.origin, &mut doc.value)?);
     let server_operations = server::describe(&original, &mut doc.value, &operations, &security)?;
     let adapted = adapt(&doc.origin, &mut doc.value)?;
     notes.extend(adapted.notes);
-    let spec = to_openapiv3(&doc.origin, doc.value)?;
+    crate::degrade::break_composition_cycles(&mut doc.value, &mut notes);
+    crate::names::name_inline_types(&mut doc.value);
+    let (spec, mut degraded) = crate::degrade::generable(&doc.origin, doc.value, &mut notes)?;
+    // Mends that left a schema untyped (a dangling `$ref`, say) count as losses too.
+    let mended: Vec<String> = notes
+        .iter()
+        .filter(|note| note.message.ends_with("read as any JSON value"))
+        .map(|note| note.pointer.clone())
+        .filter(|pointer| !degraded.contains(pointer))
+        .collect();
+    degraded.extend(mended);
     Ok(Prepared {
         origin: doc.origin,
         spec,
@@ -66,10 +78,11 @@ pub fn prepare(mut doc: Document) -> Result<Prepared, SpecError> {
         security,
         original,
         server_operations,
+        degraded,
     })
 }
 
-fn to_openapiv3(origin: &str, value: Value) -> Result<openapiv3::OpenAPI, SpecError> {
+pub(crate) fn to_openapiv3(origin: &str, value: Value) -> Result<openapiv3::OpenAPI, SpecError> {
     let paths = value.get("paths").cloned();
     serde_path_to_error::deserialize(value).map_err(|err| {
         let mut pointer = pointer_of(err.path());
@@ -111,6 +124,56 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
 pub struct GeneratedClient {
     pub code: String,
     pub notes: Vec<Note>,
+    /// How many of the generated named types stay typed.
+    pub fidelity: Fidelity,
+}
+
+/// The share of schemas that kept a type. Every named type typify generates counts (each
+/// component schema, and each inline object, enum, union or constrained string); one is
+/// untyped when it is a mere `serde_json::Value`. Inline schemas that degradation made
+/// untyped no longer get a type of their own, so each counts once more, as untyped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Fidelity {
+    pub typed: usize,
+    pub total: usize,
+}
+
+impl Fidelity {
+    fn count(types: &typify::TypeSpace) -> Fidelity {
+        let mut fidelity = Fidelity::default();
+        for ty in types.iter_types() {
+            let untyped = match ty.details() {
+                typify::TypeDetails::Struct(_) | typify::TypeDetails::Enum(_) => false,
+                typify::TypeDetails::Newtype(newtype) => {
+                    types.get_type(&newtype.inner()).is_ok_and(|inner| {
+                        matches!(
+                            inner.details(),
+                            typify::TypeDetails::Builtin("::serde_json::Value")
+                        )
+                    })
+                }
+                _ => continue,
+            };
+            fidelity.total += 1;
+            fidelity.typed += usize::from(!untyped);
+        }
+        fidelity
+    }
+
+    fn with_degraded(mut self, prepared: &Prepared) -> Fidelity {
+        self.total += prepared
+            .degraded
+            .iter()
+            .filter(|pointer| !is_component_root(pointer))
+            .count();
+        self
+    }
+}
+
+fn is_component_root(pointer: &str) -> bool {
+    pointer
+        .strip_prefix("/components/schemas/")
+        .is_some_and(|name| !name.contains('/'))
 }
 
 /// Generates the client source for a prepared spec.
@@ -118,8 +181,9 @@ pub fn generate_client(
     prepared: &Prepared,
     config: &ClientConfig,
 ) -> Result<GeneratedClient, SpecError> {
-    let mut notes = Vec::new();
-    let (generated, _) = progenitor_with_fallback(prepared, config, &mut notes)?;
+    let notes = Vec::new();
+    let (generated, _, fidelity) = run_progenitor(&prepared.spec, &prepared.origin, config)?;
+    let fidelity = fidelity.with_degraded(prepared);
     let extra = custom::methods(&prepared.set_aside).map_err(|message| {
         SpecError::whole(
             &prepared.origin,
@@ -141,39 +205,8 @@ pub fn generate_client(
     Ok(GeneratedClient {
         code: prettyplease::unparse(&file),
         notes,
+        fidelity,
     })
-}
-
-/// Runs progenitor; where typify rejects a default value, drops the defaults of composite
-/// schemas and runs it once more. Returns the whole client and the types alone.
-fn progenitor_with_fallback(
-    prepared: &Prepared,
-    config: &ClientConfig,
-    notes: &mut Vec<Note>,
-) -> Result<(TokenStream, TokenStream), SpecError> {
-    match run_progenitor(&prepared.spec, &prepared.origin, config) {
-        // typify checks each default against the type it derives and cannot for some
-        // composites (a `$ref` to a union, say). Defaults are a server-side matter for a
-        // client, so the composite ones go and generation runs once more.
-        Err(err) if err.message.contains("does not conform") => {
-            let mut value = serde_json::to_value(&prepared.spec).map_err(|err| {
-                SpecError::whole(
-                    &prepared.origin,
-                    format!("cannot re-serialise the spec: {err}"),
-                )
-            })?;
-            let dropped = drop_composite_defaults(&mut value);
-            notes.push(Note {
-                pointer: String::new(),
-                message: format!(
-                    "typify rejected a default value; {dropped} default(s) of composite schemas dropped"
-                ),
-            });
-            let spec = to_openapiv3(&prepared.origin, value)?;
-            run_progenitor(&spec, &prepared.origin, config)
-        }
-        other => other,
-    }
 }
 
 /// Generated server source, with the lossy steps generation itself took.
@@ -188,8 +221,8 @@ pub fn generate_server(
     prepared: &Prepared,
     config: &ServerConfig,
 ) -> Result<GeneratedServer, SpecError> {
-    let mut notes = Vec::new();
-    let (_, types) = progenitor_with_fallback(prepared, &ClientConfig::default(), &mut notes)?;
+    let notes = Vec::new();
+    let (_, types, _) = run_progenitor(&prepared.spec, &prepared.origin, &ClientConfig::default())?;
     let tokens = server::emit(
         &prepared.server_operations,
         &prepared.security,
@@ -215,11 +248,11 @@ pub fn generate_server(
     })
 }
 
-fn run_progenitor(
+pub(crate) fn run_progenitor(
     spec: &openapiv3::OpenAPI,
     origin: &str,
     config: &ClientConfig,
-) -> Result<(TokenStream, TokenStream), SpecError> {
+) -> Result<(TokenStream, TokenStream, Fidelity), SpecError> {
     let mut settings = progenitor::GenerationSettings::new();
     settings.with_interface(progenitor::InterfaceStyle::Positional);
     if let Some(inner) = &config.inner_type {
@@ -236,7 +269,9 @@ fn run_progenitor(
     // adaptation must surface as an error naming the spec, not as a build-script panic.
     catch_unwind(AssertUnwindSafe(|| {
         let all = generator.generate_tokens(spec)?;
-        Ok::<_, progenitor::Error>((all, generator.get_type_space().to_stream()))
+        let types = generator.get_type_space().to_stream();
+        let fidelity = Fidelity::count(generator.get_type_space());
+        Ok::<_, progenitor::Error>((all, types, fidelity))
     }))
     .map_err(|payload| {
         let message = payload
@@ -250,20 +285,4 @@ fn run_progenitor(
         )
     })?
     .map_err(|err| SpecError::whole(origin, format!("progenitor rejected the spec: {err}")))
-}
-
-/// Removes `default` from every schema that is not a plain scalar; returns how many.
-fn drop_composite_defaults(root: &mut Value) -> usize {
-    let mut dropped = 0;
-    walk::objects_mut(root, &mut |map| {
-        let composite = ["allOf", "anyOf", "oneOf", "$ref", "properties"]
-            .iter()
-            .any(|key| map.contains_key(*key));
-        // Parameters have no `default`; a schema beside `in` would be a parameter object.
-        if composite && !map.contains_key("in") && map.remove("default").is_some() {
-            dropped += 1;
-        }
-        true
-    });
-    dropped
 }

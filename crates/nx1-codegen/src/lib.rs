@@ -3,10 +3,14 @@
 
 pub mod adapt;
 pub mod build_script;
+mod degrade;
 pub mod error;
 pub mod load;
+pub mod names;
 pub mod normalize;
 pub mod parameters;
+mod regex;
+pub mod repair;
 pub mod tidy;
 
 pub use error::{Location, SpecError};
@@ -19,7 +23,7 @@ pub mod server;
 mod walk;
 
 pub use generate::{
-    ClientConfig, GeneratedClient, GeneratedServer, Prepared, generate_client, generate_server,
-    prepare,
+    ClientConfig, Fidelity, GeneratedClient, GeneratedServer, Prepared, generate_client,
+    generate_server, prepare,
 };
 pub use server::ServerConfig;

@@ -418,7 +418,14 @@ impl Normalizer<'_> {
                 return Ok(());
             }
             Value::Object(_) => {}
-            _ => return Err(self.error(pointer, "a schema must be a mapping or a boolean")),
+            _ => {
+                *schema = json!({});
+                self.note(
+                    pointer,
+                    "a schema must be a mapping or a boolean; read as any JSON value",
+                );
+                return Ok(());
+            }
         }
         let Value::Object(map) = schema else {
             return Ok(());
@@ -449,10 +456,30 @@ impl Normalizer<'_> {
         {
             map.insert("example".into(), first);
         }
+        self.required_list(map, pointer);
+        untyped_enum_types(map);
         self.type_keyword(map, pointer)?;
         self.unnameable_enum(map, pointer);
         self.fold_null_branches(map, "anyOf");
         self.fold_null_branches(map, "oneOf");
+        // A lifted branch brings its own, not yet normalised, `type`.
+        self.type_keyword(map, pointer)?;
+        self.any_of_beside_one_of(map, pointer);
+        // `enum: [a, b, null]` on a nullable schema: the null is what `nullable` says, and
+        // left in the values typify names an `Option` wrapper and its enum alike.
+        if map.get("nullable") == Some(&json!(true))
+            && let Some(Value::Array(values)) = map.get_mut("enum")
+            && values.iter().any(|value| !value.is_null())
+        {
+            values.retain(|value| !value.is_null());
+        }
+        self.pattern(map, pointer);
+        if matches!(map.get("default"), Some(Value::Number(number)) if number.as_f64() == Some(0.0))
+            && map.get("type").and_then(Value::as_str) == Some("integer")
+        {
+            // `-0` reads as a negative zero that typify's integer check cannot place.
+            map.insert("default".into(), json!(0));
+        }
         self.invalid_default(map, pointer);
         // typify checks a default against the type it builds and cannot for unions
         // ("value does not conform"); an absent value means the same to the server.
@@ -485,15 +512,17 @@ impl Normalizer<'_> {
         if map.get("type").and_then(Value::as_str) == Some("array") && !map.contains_key("items") {
             map.insert("items".into(), json!({}));
         }
-        if let Some(Value::Array(required)) = map.get("required")
-            && required.iter().any(|name| !name.is_string())
-        {
-            return Err(self.error(
-                &child(pointer, "required"),
-                "`required` must list property names",
-            ));
-        }
 
+        if map
+            .get("properties")
+            .is_some_and(|properties| !properties.is_object())
+        {
+            map.remove("properties");
+            self.note(
+                &child(pointer, "properties"),
+                "`properties` must map names to schemas; dropped",
+            );
+        }
         if let Some(Value::Object(properties)) = map.get_mut("properties") {
             let base = child(pointer, "properties");
             for (name, property) in properties.iter_mut() {
@@ -519,15 +548,80 @@ impl Normalizer<'_> {
                     }
                 }
                 Some(_) => {
-                    return Err(self.error(
+                    map.remove(keyword);
+                    self.note(
                         &child(pointer, keyword),
-                        format!("`{keyword}` must be a list of schemas"),
-                    ));
+                        format!("`{keyword}` must be a list of schemas; dropped"),
+                    );
                 }
                 None => {}
             }
         }
         Ok(())
+    }
+
+    /// `required` lists property names; `required: true` on a property is Swagger 2's
+    /// spelling and says nothing here.
+    fn required_list(&mut self, map: &mut Map<String, Value>, pointer: &str) {
+        match map.get_mut("required") {
+            None => {}
+            Some(Value::Array(names)) => {
+                let before = names.len();
+                names.retain(Value::is_string);
+                if names.len() != before {
+                    self.note(
+                        &child(pointer, "required"),
+                        "`required` entries that are not property names dropped",
+                    );
+                }
+            }
+            Some(_) => {
+                map.remove("required");
+                self.note(
+                    &child(pointer, "required"),
+                    "`required` must list property names (it is not a flag on the property); dropped",
+                );
+            }
+        }
+    }
+
+    /// typify asserts on a schema with both `anyOf` and `oneOf`; `oneOf` is the stricter
+    /// and usually the discriminated one, so it stays and `anyOf` is left to the server.
+    fn any_of_beside_one_of(&mut self, map: &mut Map<String, Value>, pointer: &str) {
+        if map.contains_key("oneOf") && map.remove("anyOf").is_some() {
+            self.note(
+                &child(pointer, "anyOf"),
+                "`anyOf` beside `oneOf` cannot be typed; the client keeps the `oneOf`",
+            );
+        }
+    }
+
+    /// Patterns are ECMAScript in OpenAPI and the generated client checks them with
+    /// `regress`; many specs are written in Python's dialect. Translate what has an
+    /// equivalent, drop (with a note) what still does not compile.
+    fn pattern(&mut self, map: &mut Map<String, Value>, pointer: &str) {
+        let Some(Value::String(pattern)) = map.get("pattern") else {
+            if map.contains_key("pattern") {
+                map.remove("pattern");
+                self.note(
+                    &child(pointer, "pattern"),
+                    "`pattern` must be a string; dropped",
+                );
+            }
+            return;
+        };
+        let translated = crate::regex::to_ecmascript(pattern);
+        if regress::Regex::new(&translated).is_ok() {
+            if translated != *pattern {
+                map.insert("pattern".into(), Value::String(translated));
+            }
+        } else {
+            map.remove("pattern");
+            self.note(
+                &child(pointer, "pattern"),
+                "pattern is not an ECMAScript regular expression; the client does not check it",
+            );
+        }
     }
 
     /// 3.1 allows keywords beside `$ref`; 3.0 ignores them. Annotations are dropped, anything
@@ -561,28 +655,31 @@ impl Normalizer<'_> {
             return Ok(());
         };
         let here = child(pointer, "type");
-        let kinds: Vec<String> = match kind {
-            Value::String(kind) => vec![kind],
-            Value::Array(kinds) => kinds
-                .into_iter()
-                .map(|kind| match kind {
-                    Value::String(kind) => Ok(kind),
-                    _ => Err(self.error(&here, "`type` entries must be strings")),
-                })
-                .collect::<Result<_, _>>()?,
-            _ => return Err(self.error(&here, "`type` must be a string or a list of strings")),
+        let written: Vec<Value> = match kind {
+            Value::Array(kinds) => kinds,
+            other => vec![other],
         };
-        if let Some(unknown) = kinds
-            .iter()
-            .find(|kind| !SCHEMA_TYPES.contains(&kind.as_str()))
-        {
-            return Err(self.error(
-                &here,
-                format!(
-                    "unknown type `{unknown}`; expected one of {}",
-                    SCHEMA_TYPES.join(", ")
+        let mut kinds = Vec::new();
+        for kind in written {
+            match kind.as_str().map(known_type) {
+                Some(Some(known)) => {
+                    if kind.as_str() != Some(known) {
+                        self.note(&here, format!("type {kind} read as `{known}`"));
+                    }
+                    kinds.push(known.to_owned());
+                }
+                _ => self.note(
+                    &here,
+                    format!(
+                        "unknown type {kind} (expected one of {}); not constrained",
+                        SCHEMA_TYPES.join(", ")
+                    ),
                 ),
-            ));
+            }
+        }
+        if kinds.is_empty() {
+            map.remove("type");
+            return Ok(());
         }
         let nullable = kinds.iter().any(|kind| kind == "null");
         let mut concrete: Vec<String> = kinds.into_iter().filter(|kind| kind != "null").collect();
@@ -770,6 +867,53 @@ impl Normalizer<'_> {
             &child(pointer, "prefixItems"),
             format!("tuple of {count} positions read as a list of their union"),
         );
+    }
+}
+
+/// The JSON Schema type a written `type` means: itself, or the spelling of another
+/// language's type system that generators emit (Python's `int`, `dict`, …).
+fn known_type(kind: &str) -> Option<&'static str> {
+    if let Some(known) = SCHEMA_TYPES.iter().find(|known| **known == kind) {
+        return Some(known);
+    }
+    Some(match kind.to_ascii_lowercase().as_str() {
+        "int" | "int32" | "int64" | "long" => "integer",
+        "float" | "double" | "decimal" => "number",
+        "str" | "text" => "string",
+        "bool" => "boolean",
+        "dict" | "map" => "object",
+        "list" => "array",
+        "none" => "null",
+        other => return SCHEMA_TYPES.iter().copied().find(|known| *known == other),
+    })
+}
+
+/// An `enum` without `type` whose values are of several JSON types: typify cannot imply
+/// one type, so the types are written out (and split into branches by `type_keyword`).
+fn untyped_enum_types(map: &mut Map<String, Value>) {
+    if map.contains_key("type") {
+        return;
+    }
+    let Some(Value::Array(values)) = map.get("enum") else {
+        return;
+    };
+    let mut kinds: Vec<&str> = Vec::new();
+    for value in values {
+        let kind = match value {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(number) if number.is_i64() || number.is_u64() => "integer",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        };
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    if kinds.iter().filter(|kind| **kind != "null").count() > 1 {
+        map.insert("type".into(), json!(kinds));
     }
 }
 

@@ -59,6 +59,13 @@ fn tidy_operation_ids(root: &mut Value) -> Vec<OperationName> {
         }
     }
 
+    // A name the client or the server trait already uses takes its method first.
+    for op in operations
+        .iter_mut()
+        .filter(|op| crate::names::RESERVED_METHODS.contains(&op.name.as_str()))
+    {
+        op.name = sanitize_snake(&format!("{}_{}", op.name, op.method));
+    }
     // Names shared by several operations take their method, then their full original id,
     // then a counter: whatever first tells them apart.
     let fallbacks: [fn(&OperationName) -> String; 2] = [
@@ -74,7 +81,10 @@ fn tidy_operation_ids(root: &mut Value) -> Vec<OperationName> {
             op.name = fallback(op);
         }
     }
-    let mut seen = HashSet::new();
+    let mut seen: HashSet<String> = crate::names::RESERVED_METHODS
+        .iter()
+        .map(|name| (*name).to_owned())
+        .collect();
     for op in &mut operations {
         let base = op.name.clone();
         let mut index = 2;
@@ -224,14 +234,6 @@ fn count(names: impl Iterator<Item = String>) -> BTreeMap<String, usize> {
     counts
 }
 
-const KEYWORDS: [&str; 51] = [
-    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
-    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
-    "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where",
-    "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro",
-    "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
-];
-
 fn identifier(raw: &str, to_case: fn(&str) -> String) -> String {
     let cleaned: String = raw
         .replace('\'', "")
@@ -251,7 +253,7 @@ fn identifier(raw: &str, to_case: fn(&str) -> String) -> String {
     if !out.starts_with(|c: char| c.is_alphabetic() || c == '_') {
         out = format!("_{out}");
     }
-    if KEYWORDS.contains(&out.as_str()) {
+    if crate::names::KEYWORDS.contains(&out.as_str()) {
         out.push('_');
     }
     out

@@ -1,4 +1,5 @@
-//! Malformed specs give located errors, never panics.
+//! Malformed specs give located errors, never panics; faults that cost one schema rather
+//! than the spec are mended, with a located note.
 
 use nx1_codegen::{ClientConfig, generate_client, load_str, prepare};
 
@@ -11,6 +12,24 @@ fn check(text: &str, is_json: bool, expected: &str) {
         Ok(_) => panic!("expected an error for:\n{text}"),
         Err(err) => assert_eq!(err.to_string(), expected),
     }
+}
+
+/// Runs the whole pipeline over `text`, which must generate, and checks that one note says
+/// `expected` (`pointer: message`).
+fn mended(text: &str, expected: &str) {
+    let prepared = load_str("bad.yaml", text, false)
+        .and_then(prepare)
+        .unwrap_or_else(|err| panic!("expected `{text}` to generate, got: {err}"));
+    generate_client(&prepared, &ClientConfig::default()).unwrap();
+    let notes: Vec<String> = prepared
+        .notes
+        .iter()
+        .map(|note| format!("{}: {}", note.pointer, note.message))
+        .collect();
+    assert!(
+        notes.iter().any(|note| note == expected),
+        "no note `{expected}` among {notes:#?}"
+    );
 }
 
 const HEAD: &str = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\n";
@@ -35,39 +54,49 @@ fn bad_json() {
 
 #[test]
 fn dangling_ref() {
-    check(
+    mended(
         &format!(
             "{HEAD}paths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/Missing'}}\n"
         ),
-        false,
-        "bad.yaml#/paths/~1a/get/responses/200/content/application~1json/schema/$ref: dangling reference `#/components/schemas/Missing`: nothing at that pointer in this document",
+        "/paths/~1a/get/responses/200/content/application~1json/schema: dangling reference `#/components/schemas/Missing`; read as any JSON value",
     );
 }
 
 #[test]
 fn unknown_type() {
-    check(
+    mended(
         &format!("{HEAD}components:\n  schemas:\n    A: {{type: integr}}\n"),
-        false,
-        "bad.yaml#/components/schemas/A/type: unknown type `integr`; expected one of string, number, integer, boolean, array, object, null",
+        "/components/schemas/A/type: unknown type \"integr\" (expected one of string, number, integer, boolean, array, object, null); not constrained",
     );
 }
 
 #[test]
 fn external_ref() {
-    check(
+    mended(
         &format!("{HEAD}components:\n  schemas:\n    A: {{$ref: 'other.yaml#/A'}}\n"),
-        false,
-        "bad.yaml#/components/schemas/A/$ref: external reference `other.yaml#/A` is not supported; bundle the spec into one file first",
+        "/components/schemas/A: external reference `other.yaml#/A` (bundle the spec into one file to keep its type); read as any JSON value",
     );
 }
 
 #[test]
 fn schema_of_the_wrong_shape() {
-    check(
+    mended(
         &format!("{HEAD}components:\n  schemas:\n    A: 42\n"),
-        false,
-        "bad.yaml#/components/schemas/A: a schema must be a mapping or a boolean",
+        "/components/schemas/A: a schema must be a mapping or a boolean; read as any JSON value",
+    );
+}
+
+#[test]
+fn missing_version_and_scopes() {
+    mended(
+        "openapi: 3.1.0\ninfo: {title: t}\npaths: {}\n",
+        "/info/version: missing `info.version`; `0.0.0` assumed",
+    );
+    mended(
+        &format!(
+            "{HEAD}paths: {{}}\ncomponents:\n  securitySchemes:\n    O: {{type: oauth2, flows: {{password: {{tokenUrl: /t}}}}}}\n"
+        ),
+        "/components/securitySchemes/O/flows/password/scopes: OAuth2 flow without `scopes`; none assumed",
     );
 }
 

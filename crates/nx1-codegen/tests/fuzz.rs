@@ -140,3 +140,106 @@ proptest! {
         run_pipeline(origin, &text[..end], true);
     }
 }
+
+/// Schemas in the shapes real 3.1 specs use, odd ones included: nullable unions, mixed
+/// `allOf`/`anyOf`/`oneOf`, discriminators, enums with defaults, `const`, type arrays,
+/// patterns in the Python and the ECMAScript dialect, recursive `$ref`s, odd names.
+fn schema() -> impl Strategy<Value = Value> {
+    use serde_json::json;
+    let leaf = prop_oneof![
+        Just(json!({"type": "string"})),
+        Just(json!({"type": "integer", "default": 3})),
+        Just(json!({"type": "string", "enum": ["a", "b"], "default": "a"})),
+        Just(json!({"type": "string", "enum": ["a", "b"], "default": "zzz"})),
+        Just(json!({"const": "fixed"})),
+        Just(json!({"type": ["string", "null"]})),
+        Just(json!({"type": ["integer", "string", "null"]})),
+        Just(json!({"type": "string", "pattern": "^(?P<year>[0-9]{4})\\Z"})),
+        Just(json!({"type": "string", "pattern": "^[a-z]+$"})),
+        Just(json!({"type": "string", "pattern": "(?i)^abc"})),
+        Just(json!({"type": "number", "exclusiveMinimum": 0})),
+        Just(json!({"enum": ["auto", 1, 2]})),
+        Just(json!({"enum": ["a", "b", null], "type": ["string", "null"], "title": "Model"})),
+        Just(json!({})),
+        (0..4u8).prop_map(|i| json!({"$ref": format!("#/components/schemas/S{i}")})),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        let name = prop_oneof![
+            Just("type"), Just("self"), Just("2fa"), Just("a-b"), Just("A b"), Just("model"),
+            Just("items"), Just("kind"),
+        ];
+        prop_oneof![
+            prop::collection::vec((name, inner.clone()), 1..4).prop_map(|fields| {
+                let mut properties = serde_json::Map::new();
+                for (name, schema) in fields {
+                    properties.insert(name.to_owned(), schema);
+                }
+                let required: Vec<String> = properties.keys().take(1).cloned().collect();
+                serde_json::json!({"type": "object", "properties": properties, "required": required, "title": "Model"})
+            }),
+            inner.clone().prop_map(|items| serde_json::json!({"type": "array", "items": items})),
+            inner.clone().prop_map(|x| serde_json::json!({"anyOf": [x, {"type": "null"}], "default": null})),
+            prop::collection::vec(inner.clone(), 2..4).prop_map(|xs| serde_json::json!({"oneOf": xs})),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| serde_json::json!({"anyOf": [a], "oneOf": [b]})),
+            inner.clone().prop_map(|x| serde_json::json!({"allOf": [{"$ref": "#/components/schemas/S1"}, x]})),
+            Just(serde_json::json!({
+                "oneOf": [{"$ref": "#/components/schemas/S2"}, {"$ref": "#/components/schemas/S3"}],
+                "discriminator": {"propertyName": "kind", "mapping": {"two": "#/components/schemas/S2"}}
+            })),
+            inner.prop_map(|x| serde_json::json!({"type": "object", "additionalProperties": x})),
+        ]
+    })
+}
+
+/// A 3.1 document whose four components and one operation's body and response are drawn
+/// from [`schema`], beside components named to collide once turned into Rust.
+fn document() -> impl Strategy<Value = Value> {
+    (prop::collection::vec(schema(), 4), schema(), schema()).prop_map(|(components, body, response)| {
+        let mut schemas = serde_json::Map::new();
+        for (index, schema) in components.into_iter().enumerate() {
+            schemas.insert(format!("S{index}"), schema);
+        }
+        schemas.insert("Model".into(), serde_json::json!({"type": "object", "properties": {"id": {"type": "string"}}}));
+        schemas.insert("model".into(), serde_json::json!({"type": "string", "enum": ["x"]}));
+        schemas.insert("Model-Input".into(), serde_json::json!({"type": "integer"}));
+        serde_json::json!({
+            "openapi": "3.1.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/things/{id}": {
+                "post": {
+                    "operationId": "authenticate",
+                    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                    "requestBody": {"content": {"application/json": {"schema": body}}},
+                    "responses": {"200": {"description": "", "content": {"application/json": {"schema": response}}}}
+                },
+                "options": {"responses": {"204": {"description": ""}}}
+            }},
+            "components": {"schemas": schemas}
+        })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// However odd the schemas, a loadable spec always generates a client and a server:
+    /// what cannot be typed is degraded, never the whole spec.
+    #[test]
+    fn random_31_documents_always_generate(doc in document()) {
+        let text = serde_json::to_string(&doc).unwrap();
+        if std::env::var_os("NX1_FUZZ_TRACE").is_some() {
+            eprintln!("{text}");
+        }
+        let prepared = load_str("random.json", &text, true).and_then(prepare);
+        let prepared = match prepared {
+            Ok(prepared) => prepared,
+            Err(err) => return Err(TestCaseError::fail(format!("{err}\n{text}"))),
+        };
+        if let Err(err) = generate_client(&prepared, &ClientConfig::default()) {
+            return Err(TestCaseError::fail(format!("client: {err}\n{text}")));
+        }
+        if let Err(err) = generate_server(&prepared, &ServerConfig::default()) {
+            return Err(TestCaseError::fail(format!("server: {err}\n{text}")));
+        }
+    }
+}

@@ -203,16 +203,29 @@ fn array_without_items_gets_any_items() {
 }
 
 #[test]
-fn unknown_type_is_a_located_error() {
-    let mut doc = load_str(
-        "t.yaml",
-        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\ncomponents:\n  schemas:\n    S: {properties: {a: {type: strng}}}\n",
-        false,
-    )
-    .unwrap();
+fn unknown_types_are_read_or_dropped_with_a_note() {
+    let notes = check("{type: strng, minLength: 1}", "{minLength: 1}");
     assert_eq!(
-        normalize(&mut doc).unwrap_err().to_string(),
-        "t.yaml#/components/schemas/S/properties/a/type: unknown type `strng`; expected one of string, number, integer, boolean, array, object, null"
+        notes,
+        [
+            "unknown type \"strng\" (expected one of string, number, integer, boolean, array, object, null); not constrained"
+        ]
+    );
+    let notes = check("{type: int}", "{type: integer}");
+    assert_eq!(notes, ["type \"int\" read as `integer`"]);
+}
+
+#[test]
+fn malformed_keywords_are_mended_with_a_note() {
+    let notes = check(
+        "{type: object, required: 'true', properties: {a: {type: string, pattern: '^(?P<y>[0-9]+)\\Z'}, b: {enum: [auto, 1]}, c: {anyOf: [{type: string}], oneOf: [{type: integer}]}}}",
+        "{type: object, properties: {a: {type: string, pattern: '^(?<y>[0-9]+)$'}, b: {anyOf: [{type: string, enum: [auto]}, {type: integer, enum: [1]}]}, c: {oneOf: [{type: integer}]}}}",
+    );
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    let notes = check("{type: string, pattern: '(?i)^abc$'}", "{type: string}");
+    assert_eq!(
+        notes,
+        ["pattern is not an ECMAScript regular expression; the client does not check it"]
     );
 }
 

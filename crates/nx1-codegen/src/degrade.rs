@@ -1,0 +1,527 @@
+//! Lose one schema, never the spec.
+//!
+//! typify and progenitor panic on, or reject, shapes that no rewrite foresaw. When they do,
+//! the schemas at fault are found by bisection over every schema location of the document
+//! (components, and the parameter, body and response schemas of every operation), narrowed
+//! down inside each culprit as far as generation allows, and only those are replaced by an
+//! untyped JSON value, each with a note naming its pointer and the reason. Every other schema
+//! stays typed. A spec whose failure no schema explains is reported as before.
+
+use std::panic;
+
+use serde_json::{Value, json};
+
+use crate::error::{SpecError, child};
+use crate::generate::{ClientConfig, run_progenitor, to_openapiv3};
+use crate::normalize::{HTTP_METHODS, Note};
+use crate::walk;
+
+/// Returns `value` as an OpenAPI 3.0 document that progenitor generates code for, with the
+/// pointers of the schemas that had to be made untyped for it.
+pub fn generable(
+    origin: &str,
+    mut value: Value,
+    notes: &mut Vec<Note>,
+) -> Result<(openapiv3::OpenAPI, Vec<String>), SpecError> {
+    let spec = readable(origin, &mut value, notes)?;
+    // Panics are expected here and reported as notes or errors; the hook would print each.
+    let quiet = Quiet::new();
+    let first = match try_generate(origin, &spec) {
+        Ok(()) => return Ok((spec, Vec::new())),
+        Err(err) => err,
+    };
+    // typify checks defaults against the types it derives and cannot for some composites
+    // (a `$ref` to a union, say); a client omitting a field lets the server apply its
+    // default, so those go first, wholesale, before anything loses its type.
+    if first.message.contains("does not conform") {
+        let dropped = drop_composite_defaults(&mut value);
+        notes.push(Note {
+            pointer: String::new(),
+            message: format!(
+                "typify rejected a default value; {dropped} default(s) of composite schemas dropped"
+            ),
+        });
+        let spec = readable(origin, &mut value, notes)?;
+        if try_generate(origin, &spec).is_ok() {
+            return Ok((spec, Vec::new()));
+        }
+    }
+
+    let mut search = Search {
+        origin,
+        base: value,
+        culprits: Vec::new(),
+    };
+    let candidates = schema_locations(&search.base);
+    if search.test(&candidates).is_err() {
+        drop(quiet);
+        return Err(SpecError::whole(
+            origin,
+            format!(
+                "{}; it persists with every schema untyped, so it is not a schema's fault",
+                first.message
+            ),
+        ));
+    }
+    search.find(candidates);
+    drop(quiet);
+    let mut value = search.base.clone();
+    for (pointer, reason) in &search.culprits {
+        replace(&mut value, pointer);
+        notes.push(Note {
+            pointer: pointer.clone(),
+            message: format!("cannot be typed ({reason}); read as any JSON value"),
+        });
+    }
+    let pointers = search
+        .culprits
+        .into_iter()
+        .map(|(pointer, _)| pointer)
+        .collect();
+    Ok((to_openapiv3(origin, value)?, pointers))
+}
+
+/// Reads `value` as OpenAPI 3.0; a schema openapiv3 cannot read is made untyped (with a
+/// note) and reading tried again, so a malformed schema costs only itself.
+fn readable(
+    origin: &str,
+    value: &mut Value,
+    notes: &mut Vec<Note>,
+) -> Result<openapiv3::OpenAPI, SpecError> {
+    let locations = schema_locations(value);
+    for _ in 0..64 {
+        let err = match to_openapiv3(origin, value.clone()) {
+            Ok(spec) => return Ok(spec),
+            Err(err) => err,
+        };
+        let crate::error::Location::Pointer(at) = &err.location else {
+            return Err(err);
+        };
+        let Some(schema) = enclosing_schema(at, &locations) else {
+            return Err(err);
+        };
+        replace(value, &schema);
+        notes.push(Note {
+            pointer: schema,
+            message: format!(
+                "cannot be read as an OpenAPI schema ({}); read as any JSON value",
+                short(&err.message)
+            ),
+        });
+    }
+    to_openapiv3(origin, value.clone())
+}
+
+/// The deepest schema that holds `pointer`: a schema location, or a subschema inside one.
+fn enclosing_schema(pointer: &str, locations: &[String]) -> Option<String> {
+    let root = locations
+        .iter()
+        .filter(|location| {
+            pointer == location.as_str() || pointer.starts_with(&format!("{location}/"))
+        })
+        .max_by_key(|location| location.len())?;
+    let rest: Vec<&str> = pointer[root.len()..].split('/').skip(1).collect();
+    let mut deepest = root.clone();
+    let mut current = root.clone();
+    let mut index = 0;
+    while index < rest.len() {
+        let token = rest[index];
+        let step = match token {
+            "properties" | "allOf" | "anyOf" | "oneOf" if index + 1 < rest.len() => 2,
+            "items" | "additionalProperties" | "not" => 1,
+            _ => break,
+        };
+        for token in &rest[index..index + step] {
+            current = format!("{current}/{token}");
+        }
+        deepest = current.clone();
+        index += step;
+    }
+    Some(deepest)
+}
+
+/// typify merges `allOf` branches, and sizes `oneOf`/`anyOf` variants, by following their
+/// references; a component that reaches itself that way (not through a property, item or
+/// map value, which typify boxes) recurses until the stack overflows, which no
+/// `catch_unwind` survives. Each reference that closes such a cycle becomes untyped before
+/// generation is tried.
+pub fn break_composition_cycles(root: &mut Value, notes: &mut Vec<Note>) {
+    const PREFIX: &str = "#/components/schemas/";
+    let Some(Value::Object(schemas)) = root.pointer("/components/schemas") else {
+        return;
+    };
+    // Each component's `allOf` references: (target, pointer of the branch).
+    let mut edges: std::collections::BTreeMap<String, Vec<(String, String)>> = Default::default();
+    for (name, schema) in schemas {
+        let mut out = Vec::new();
+        all_of_refs(schema, &child("/components/schemas", name), &mut out);
+        let out = out
+            .into_iter()
+            .filter_map(|(reference, pointer)| {
+                let target = crate::error::unescape_token(reference.strip_prefix(PREFIX)?);
+                Some((target, pointer))
+            })
+            .collect();
+        edges.insert(name.clone(), out);
+    }
+    let mut closing = Vec::new();
+    let mut done = std::collections::BTreeSet::new();
+    for start in edges.keys() {
+        let mut stack = Vec::new();
+        visit(start, &edges, &mut stack, &mut done, &mut closing);
+    }
+    for pointer in closing {
+        if let Some(slot) = root.pointer_mut(&pointer) {
+            *slot = json!({});
+            notes.push(Note {
+                pointer,
+                message: "a schema composed of itself (through `allOf`, `anyOf` or `oneOf`) has no finite type; read as any JSON value"
+                    .into(),
+            });
+        }
+    }
+}
+
+fn visit(
+    name: &str,
+    edges: &std::collections::BTreeMap<String, Vec<(String, String)>>,
+    stack: &mut Vec<String>,
+    done: &mut std::collections::BTreeSet<String>,
+    closing: &mut Vec<String>,
+) {
+    if done.contains(name) {
+        return;
+    }
+    stack.push(name.to_owned());
+    for (target, pointer) in edges.get(name).into_iter().flatten() {
+        if stack.iter().any(|on| on == target) {
+            if !closing.contains(pointer) {
+                closing.push(pointer.clone());
+            }
+        } else {
+            visit(target, edges, stack, done, closing);
+        }
+    }
+    stack.pop();
+    done.insert(name.to_owned());
+}
+
+/// The `$ref`s typify follows without indirection: the schema's own, and those of its
+/// `allOf`, `anyOf` and `oneOf` branches, nested ones included.
+fn all_of_refs(schema: &Value, pointer: &str, out: &mut Vec<(String, String)>) {
+    if let Some(Value::String(reference)) = schema.get("$ref") {
+        out.push((reference.clone(), pointer.to_owned()));
+        return;
+    }
+    for keyword in ["allOf", "anyOf", "oneOf"] {
+        if let Some(Value::Array(branches)) = schema.get(keyword) {
+            for (index, branch) in branches.iter().enumerate() {
+                all_of_refs(
+                    branch,
+                    &child(&child(pointer, keyword), &index.to_string()),
+                    out,
+                );
+            }
+        }
+    }
+}
+
+fn try_generate(origin: &str, spec: &openapiv3::OpenAPI) -> Result<(), SpecError> {
+    run_progenitor(spec, origin, &ClientConfig::default()).map(|_| ())
+}
+
+struct Search<'a> {
+    origin: &'a str,
+    base: Value,
+    /// Schemas made untyped so far, with the failure that made them so.
+    culprits: Vec<(String, String)>,
+}
+
+impl Search<'_> {
+    /// Generates with the culprits found so far and `extra` untyped.
+    fn test(&self, extra: &[String]) -> Result<(), String> {
+        let mut value = self.base.clone();
+        for pointer in self
+            .culprits
+            .iter()
+            .map(|(pointer, _)| pointer)
+            .chain(extra)
+        {
+            replace(&mut value, pointer);
+        }
+        let spec = to_openapiv3(self.origin, value).map_err(|err| err.message)?;
+        try_generate(self.origin, &spec).map_err(|err| err.message)
+    }
+
+    /// Adds culprits from `candidates` until generation succeeds; each is the first
+    /// candidate whose loss, with all before it, makes it pass (so it is needed), then
+    /// narrowed down to the smallest part of it that suffices.
+    fn find(&mut self, candidates: Vec<String>) {
+        loop {
+            let reason = match self.test(&[]) {
+                Ok(()) => return,
+                Err(reason) => reason,
+            };
+            let (mut failing, mut passing) = (0, candidates.len());
+            while passing - failing > 1 {
+                let middle = (failing + passing) / 2;
+                if self.test(&candidates[..middle]).is_ok() {
+                    passing = middle;
+                } else {
+                    failing = middle;
+                }
+            }
+            let culprit = self.narrow(candidates[passing - 1].clone());
+            if self.culprits.iter().any(|(pointer, _)| *pointer == culprit) {
+                // No progress is possible; stop rather than loop.
+                return;
+            }
+            self.culprits.push((culprit, short(&reason)));
+        }
+    }
+
+    /// The deepest schema under `pointer` whose loss alone still lets generation pass.
+    fn narrow(&self, pointer: String) -> String {
+        let mut current = pointer;
+        'deeper: loop {
+            let Some(schema) = self.base.pointer(&current) else {
+                return current;
+            };
+            for sub in subschemas(schema, &current) {
+                if self.test(std::slice::from_ref(&sub)).is_ok() {
+                    current = sub;
+                    continue 'deeper;
+                }
+            }
+            return current;
+        }
+    }
+}
+
+fn short(reason: &str) -> String {
+    let reason = reason
+        .trim_start_matches("progenitor panicked: ")
+        .trim_end_matches("; please report this spec");
+    let mut out: String = reason.chars().take(160).collect();
+    if out.len() < reason.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// Replaces the schema at `pointer` with an untyped one; parameters keep `type: string`,
+/// which is what a query or path value is on the wire.
+fn replace(root: &mut Value, pointer: &str) {
+    let is_parameter = pointer.contains("/parameters/") && pointer.ends_with("/schema");
+    if let Some(slot) = root.pointer_mut(pointer) {
+        let description = slot.get("description").cloned();
+        *slot = if is_parameter {
+            json!({"type": "string"})
+        } else {
+            json!({})
+        };
+        if let (Some(description), Value::Object(map)) = (description, slot) {
+            map.insert("description".into(), description);
+        }
+    }
+}
+
+/// Every place a schema is rooted: components, then each operation's parameters, request
+/// body and responses, in document order.
+fn schema_locations(root: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(Value::Object(schemas)) = root.pointer("/components/schemas") {
+        for name in schemas.keys() {
+            out.push(child("/components/schemas", name));
+        }
+    }
+    for section in ["parameters", "requestBodies", "responses", "headers"] {
+        if let Some(Value::Object(entries)) = root.pointer(&format!("/components/{section}")) {
+            for (name, entry) in entries {
+                media_schemas(
+                    entry,
+                    &child(&child("/components", section), name),
+                    &mut out,
+                );
+            }
+        }
+    }
+    if let Some(Value::Object(paths)) = root.get("paths") {
+        for (path, item) in paths {
+            let item_pointer = child("/paths", path);
+            for method in HTTP_METHODS {
+                let Some(operation) = item.get(method) else {
+                    continue;
+                };
+                let here = child(&item_pointer, method);
+                if let Some(Value::Array(parameters)) = operation.get("parameters") {
+                    for (index, parameter) in parameters.iter().enumerate() {
+                        let at = child(&child(&here, "parameters"), &index.to_string());
+                        media_schemas(parameter, &at, &mut out);
+                    }
+                }
+                if let Some(body) = operation.get("requestBody") {
+                    media_schemas(body, &child(&here, "requestBody"), &mut out);
+                }
+                if let Some(Value::Object(responses)) = operation.get("responses") {
+                    for (status, response) in responses {
+                        let at = child(&child(&here, "responses"), status);
+                        media_schemas(response, &at, &mut out);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The `schema` of a parameter or header, or of each media type of a body or response.
+fn media_schemas(object: &Value, pointer: &str, out: &mut Vec<String>) {
+    if object
+        .get("schema")
+        .is_some_and(|schema| schema.get("$ref").is_none())
+    {
+        out.push(child(pointer, "schema"));
+    }
+    if let Some(Value::Object(content)) = object.get("content") {
+        for (media_type, media) in content {
+            if media
+                .get("schema")
+                .is_some_and(|schema| schema.get("$ref").is_none())
+            {
+                out.push(child(
+                    &child(&child(pointer, "content"), media_type),
+                    "schema",
+                ));
+            }
+        }
+    }
+}
+
+/// The schemas directly inside `schema`, for narrowing a culprit down.
+fn subschemas(schema: &Value, pointer: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(Value::Object(properties)) = schema.get("properties") {
+        for name in properties.keys() {
+            out.push(child(&child(pointer, "properties"), name));
+        }
+    }
+    for keyword in ["items", "additionalProperties", "not"] {
+        if schema.get(keyword).is_some_and(Value::is_object) {
+            out.push(child(pointer, keyword));
+        }
+    }
+    for keyword in ["allOf", "anyOf", "oneOf"] {
+        if let Some(Value::Array(branches)) = schema.get(keyword) {
+            for index in 0..branches.len() {
+                out.push(child(&child(pointer, keyword), &index.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// Removes `default` from every schema that is not a plain scalar; returns how many.
+fn drop_composite_defaults(root: &mut Value) -> usize {
+    let mut dropped = 0;
+    walk::objects_mut(root, &mut |map| {
+        let composite = ["allOf", "anyOf", "oneOf", "$ref", "properties"]
+            .iter()
+            .any(|key| map.contains_key(*key));
+        // Parameters have no `default`; a schema beside `in` would be a parameter object.
+        if composite && !map.contains_key("in") && map.remove("default").is_some() {
+            dropped += 1;
+        }
+        true
+    });
+    dropped
+}
+
+/// Silences the panic hook while the search provokes panics on purpose; restores it when
+/// dropped.
+type PanicHook = Box<dyn Fn(&panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
+
+struct Quiet {
+    previous: Option<PanicHook>,
+}
+
+impl Quiet {
+    fn new() -> Self {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(|_| {}));
+        Quiet {
+            previous: Some(previous),
+        }
+    }
+}
+
+impl Drop for Quiet {
+    fn drop(&mut self) {
+        if let Some(previous) = self.previous.take() {
+            panic::set_hook(previous);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::load_str;
+
+    /// A component whose inner enum makes typify panic (an untyped enum of mixed values
+    /// that normalisation would otherwise have split) loses only that property.
+    #[test]
+    fn composition_cycles_are_broken_where_they_close() {
+        let mut root = serde_json::json!({"components": {"schemas": {
+            "A": {"allOf": [{"$ref": "#/components/schemas/B"}, {"type": "object"}]},
+            "B": {"allOf": [{"$ref": "#/components/schemas/A"}]},
+            "C": {"allOf": [{"$ref": "#/components/schemas/C"}, {"type": "string"}]},
+            "D": {"type": "array", "items": {"$ref": "#/components/schemas/D"}},
+            "E": {"oneOf": [{"$ref": "#/components/schemas/E"}, {"type": "string"}]}
+        }}});
+        let mut notes = Vec::new();
+        break_composition_cycles(&mut root, &mut notes);
+        let pointers: Vec<&str> = notes.iter().map(|note| note.pointer.as_str()).collect();
+        assert_eq!(
+            pointers,
+            [
+                "/components/schemas/B/allOf/0",
+                "/components/schemas/C/allOf/0",
+                "/components/schemas/E/oneOf/0"
+            ]
+        );
+        assert_eq!(
+            root["components"]["schemas"]["D"]["items"]["$ref"],
+            "#/components/schemas/D"
+        );
+    }
+
+    #[test]
+    fn only_the_schema_at_fault_loses_its_type() {
+        let doc = load_str(
+            "t.yaml",
+            "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    Good: {type: object, properties: {a: {type: string}}}\n    Odd: {type: object, properties: {ok: {type: integer}, bad: {enum: [auto, 1, 2]}}}\n",
+            false,
+        )
+        .unwrap();
+        let mut notes = Vec::new();
+        let (spec, degraded) = generable("t.yaml", doc.value, &mut notes).unwrap();
+        assert_eq!(degraded, ["/components/schemas/Odd/properties/bad"]);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert_eq!(notes[0].pointer, "/components/schemas/Odd/properties/bad");
+        assert!(
+            notes[0].message.contains("multiple implied types"),
+            "{}",
+            notes[0].message
+        );
+        let value = serde_json::to_value(&spec).unwrap();
+        assert_eq!(
+            value["components"]["schemas"]["Odd"]["properties"]["ok"]["type"],
+            "integer"
+        );
+        assert_eq!(
+            value["components"]["schemas"]["Good"]["properties"]["a"]["type"],
+            "string"
+        );
+    }
+}

@@ -7,6 +7,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+use crate::roundtrip::{self, Plan};
 use crate::workspace_root;
 
 /// Dependencies of a generated client, copied from the root `[workspace.dependencies]` so
@@ -35,6 +36,8 @@ struct Entry {
     fidelity: nx1_codegen::Fidelity,
     client: Result<(), String>,
     server: Result<(), String>,
+    /// With `--roundtrip`: the instances and the harness crate that round-trips them.
+    roundtrip: Option<Plan>,
 }
 
 impl Entry {
@@ -49,6 +52,7 @@ const SERVER_DEPENDENCIES: [&str; 5] = ["chrono", "regress", "serde", "serde_jso
 pub fn run(args: Vec<String>) -> Result<()> {
     let mut dirs = Vec::new();
     let mut full_build = false;
+    let mut round_trip = false;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -56,6 +60,7 @@ pub fn run(args: Vec<String>) -> Result<()> {
                 args.next().context("--specs needs a directory")?,
             )),
             "--build" => full_build = true,
+            "--roundtrip" => round_trip = true,
             // Type-checking is the default; the flag stays accepted for scripts.
             "--check" => full_build = false,
             other => bail!("unknown option `{other}` for corpus; see `cargo xtask help`"),
@@ -117,7 +122,14 @@ pub fn run(args: Vec<String>) -> Result<()> {
                 })
                 .collect::<String>()
         );
-        entries.push(generate_one(spec, &crate_name, &crates_dir, &dependencies));
+        println!("corpus: generating {}", spec.display());
+        entries.push(generate_one(
+            spec,
+            &crate_name,
+            &crates_dir,
+            &dependencies,
+            round_trip,
+        ));
     }
 
     let mut members = Vec::new();
@@ -127,6 +139,9 @@ pub fn run(args: Vec<String>) -> Result<()> {
         }
         if entry.server.is_ok() {
             members.push(format!("\"crates/{}-server\"", entry.crate_name));
+        }
+        if let Some(plan) = &entry.roundtrip {
+            members.push(format!("\"crates/{}\"", plan.crate_name));
         }
     }
     std::fs::write(
@@ -145,6 +160,11 @@ pub fn run(args: Vec<String>) -> Result<()> {
         compile(&scratch, &mut entries, full_build)?;
     }
     print_table(&specs, &entries);
+    let round_trip_failures = if round_trip {
+        run_round_trips(&scratch, &entries)?
+    } else {
+        0
+    };
     let passed = entries.iter().filter(|entry| entry.passed()).count();
     let typed: usize = entries.iter().map(|entry| entry.fidelity.typed).sum();
     let total: usize = entries.iter().map(|entry| entry.fidelity.total).sum();
@@ -156,7 +176,61 @@ pub fn run(args: Vec<String>) -> Result<()> {
     if passed != entries.len() {
         bail!("{} spec(s) failed", entries.len() - passed);
     }
+    if round_trip_failures > 0 {
+        bail!("{round_trip_failures} instance(s) did not round-trip");
+    }
     Ok(())
+}
+
+/// Builds every harness, runs it over its instances and prints each failure; returns how
+/// many there were.
+fn run_round_trips(scratch: &Path, entries: &[Entry]) -> Result<usize> {
+    let plans: Vec<&Plan> = entries
+        .iter()
+        .filter(|entry| entry.passed())
+        .filter_map(|entry| entry.roundtrip.as_ref())
+        .collect();
+    if plans.is_empty() {
+        println!("roundtrip: 0 instances over 0 schemas in 0 specs, 0 failures");
+        return Ok(0);
+    }
+    println!("corpus: building {} round-trip harnesses", plans.len());
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut build = Command::new(cargo);
+    build
+        .args(["build", "--message-format=short"])
+        .current_dir(scratch)
+        .env("CARGO_TARGET_DIR", scratch.join("target"))
+        .env_remove("RUSTFLAGS");
+    for plan in &plans {
+        build.args(["-p", &plan.crate_name]);
+    }
+    let output = build
+        .output()
+        .context("cannot run cargo for the harnesses")?;
+    if !output.status.success() {
+        bail!(
+            "the round-trip harnesses do not build:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let mut failures = Vec::new();
+    let (mut instances, mut schemas) = (0, 0);
+    for plan in &plans {
+        let binary = scratch.join("target/debug").join(&plan.crate_name);
+        failures.extend(plan.run(&binary)?);
+        instances += plan.instances.len();
+        schemas += plan.targets.len();
+    }
+    for failure in &failures {
+        println!("    roundtrip: {failure}");
+    }
+    println!(
+        "roundtrip: {instances} instances over {schemas} schemas in {} specs, {} failures",
+        plans.len(),
+        failures.len()
+    );
+    Ok(failures.len())
 }
 
 fn generate_one(
@@ -164,6 +238,7 @@ fn generate_one(
     crate_name: &str,
     crates_dir: &Path,
     dependencies: &Dependencies,
+    round_trip: bool,
 ) -> Entry {
     let mut entry = Entry {
         spec: spec.display().to_string(),
@@ -176,6 +251,7 @@ fn generate_one(
         fidelity: Default::default(),
         client: Ok(()),
         server: Ok(()),
+        roundtrip: None,
     };
     let prepared = nx1_codegen::load_file(spec).and_then(|doc| {
         entry.operations = count_operations(&doc.value);
@@ -223,7 +299,41 @@ fn generate_one(
                 .count();
             generated.write("server", &server.code, entry.handlers, &dependencies.server)
         });
+    if round_trip && entry.client.is_ok() {
+        match harness(spec, crate_name, crates_dir, dependencies, &prepared) {
+            Ok(plan) => entry.roundtrip = Some(plan),
+            Err(err) => entry.client = Err(format!("round trip: {err:#}")),
+        }
+    }
     entry
+}
+
+fn harness(
+    spec: &Path,
+    crate_name: &str,
+    crates_dir: &Path,
+    dependencies: &Dependencies,
+    prepared: &nx1_codegen::Prepared,
+) -> Result<Plan> {
+    let targets = roundtrip::targets(&prepared.original, &prepared.components);
+    let plan = Plan::new(
+        &spec.display().to_string(),
+        crate_name,
+        prepared.original.clone(),
+        targets,
+    )?;
+    let types = nx1_codegen::generate_types(prepared)?;
+    let dir = crates_dir.join(&plan.crate_name);
+    std::fs::create_dir_all(dir.join("src"))?;
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"{}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\n{}",
+            plan.crate_name, dependencies.client
+        ),
+    )?;
+    std::fs::write(dir.join("src/main.rs"), plan.harness(&types))?;
+    Ok(plan)
 }
 
 /// Where one spec's generated crates go.

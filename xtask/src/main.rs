@@ -3,6 +3,8 @@
 mod contract;
 mod corpus;
 mod drift;
+mod instances;
+mod roundtrip;
 
 use std::path::PathBuf;
 
@@ -22,10 +24,14 @@ tasks:
   contract [--max-examples N] [--seed N]
                                       start the mock and run schemathesis against it: all
                                       phases, all checks, positive and negative data
-  corpus [--specs DIR]... [--build]   generate a client for every spec in DIR (default
-                                      ../shared/specs) and type-check it (`cargo check`);
-                                      --build runs the full `cargo build`; fails if any
-                                      spec fails
+  corpus [--specs DIR]... [--build] [--roundtrip]
+                                      generate a client and a server for every spec in DIR
+                                      (default ../shared/specs) and type-check them (`cargo
+                                      check`); --build runs the full `cargo build`;
+                                      --roundtrip also round-trips generated instances of
+                                      every body schema through the Rust types and validates
+                                      them against the original schema; fails if any spec
+                                      or instance fails
 ";
 
 fn main() -> std::process::ExitCode {

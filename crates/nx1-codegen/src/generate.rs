@@ -36,6 +36,16 @@ pub struct Prepared {
     pub server_operations: Vec<ServerOperation>,
     /// Pointers of the schemas that could not be typed and were made untyped.
     pub degraded: Vec<String>,
+    /// Each component schema of the spec as written, with the Rust type it became
+    /// (`types::<name>`).
+    pub components: Vec<(String, String)>,
+}
+
+fn component_names(root: &Value) -> Vec<String> {
+    root.pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|schemas| schemas.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// How the generated client is wired into the crate that includes it.
@@ -52,7 +62,14 @@ pub fn prepare(mut doc: Document) -> Result<Prepared, SpecError> {
     let mut notes = crate::repair::repair(&mut doc);
     let original = doc.value.clone();
     notes.extend(normalize(&mut doc)?);
+    let originals = component_names(&doc.value);
     let operations = tidy(&mut doc.value);
+    // tidy renames in place and keeps the order: the n-th name before is the n-th after.
+    let components = originals
+        .into_iter()
+        .zip(component_names(&doc.value))
+        .map(|(original, tidied)| (original, crate::names::typify_pascal(&tidied)))
+        .collect();
     let security = security::collect(&doc.value, &operations);
     notes.extend(parameters::inline(&doc.origin, &mut doc.value)?);
     let server_operations = server::describe(&original, &mut doc.value, &operations, &security)?;
@@ -79,6 +96,7 @@ pub fn prepare(mut doc: Document) -> Result<Prepared, SpecError> {
         original,
         server_operations,
         degraded,
+        components,
     })
 }
 
@@ -207,6 +225,23 @@ pub fn generate_client(
         notes,
         fidelity,
     })
+}
+
+/// The `types` module alone (what client and server share), as formatted Rust.
+pub fn generate_types(prepared: &Prepared) -> Result<String, SpecError> {
+    let (_, types, _) = run_progenitor(&prepared.spec, &prepared.origin, &ClientConfig::default())?;
+    let tokens = quote! {
+        pub mod types {
+            #types
+        }
+    };
+    let file = syn::parse2::<syn::File>(tokens).map_err(|err| {
+        SpecError::whole(
+            &prepared.origin,
+            format!("generated types do not parse ({err}); please report this spec"),
+        )
+    })?;
+    Ok(prettyplease::unparse(&file))
 }
 
 /// Generated server source, with the lossy steps generation itself took.

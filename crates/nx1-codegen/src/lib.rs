@@ -24,6 +24,6 @@ mod walk;
 
 pub use generate::{
     ClientConfig, Fidelity, GeneratedClient, GeneratedServer, Prepared, generate_client,
-    generate_server, prepare,
+    generate_server, generate_types, prepare,
 };
 pub use server::ServerConfig;

@@ -137,7 +137,7 @@ fn main() {{\n\
     for line in std::io::stdin().lock().lines() {{\n\
         let line = line.expect(\"stdin\");\n\
         let (name, json) = line.split_once('\\t').expect(\"name<TAB>json\");\n\
-        let outcome = match name {{\n{arms}            other => Err(format!(\"no type {{other}}\")),\n        }};\n\
+        let outcome: Result<String, String> = match name {{\n{arms}            other => Err(format!(\"no type {{other}}\")),\n        }};\n\
         match outcome {{\n\
             Ok(json) => println!(\"ok\\t{{json}}\"),\n\
             Err(err) => println!(\"err\\t{{}}\", err.replace('\\n', \" \")),\n\
@@ -154,9 +154,12 @@ fn main() {{\n\
         for (index, instance) in &self.instances {
             let _ = writeln!(input, "{}\t{instance}", self.targets[*index].rust);
         }
+        // Kept beside the binary, so that a failure can be replayed by hand.
+        std::fs::write(binary.with_extension("jsonl"), &input)?;
         let mut child = Command::new(binary)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .with_context(|| format!("cannot run {}", binary.display()))?;
         let mut stdin = child.stdin.take().context("harness stdin")?;
@@ -237,7 +240,38 @@ fn validator(original: &Value, pointer: &str) -> Result<jsonschema::Validator> {
     if let Some(components) = original.get("components") {
         root["components"] = components.clone();
     }
+    three_oh_bounds(&mut root);
     jsonschema::draft202012::new(&root).map_err(|err| anyhow::anyhow!("{pointer}: {err}"))
+}
+
+/// 3.1 documents that keep 3.0's boolean `exclusiveMinimum`/`exclusiveMaximum` fail the
+/// 2020-12 meta-schema; they are rewritten into the numeric form they mean.
+fn three_oh_bounds(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (exclusive, inclusive) in [
+                ("exclusiveMinimum", "minimum"),
+                ("exclusiveMaximum", "maximum"),
+            ] {
+                if let Some(Value::Bool(flag)) = map.get(exclusive).cloned() {
+                    map.remove(exclusive);
+                    if flag && let Some(bound) = map.remove(inclusive) {
+                        map.insert(exclusive.into(), bound);
+                    }
+                }
+            }
+            for (key, item) in map.iter_mut() {
+                if !matches!(
+                    key.as_str(),
+                    "example" | "examples" | "default" | "enum" | "const"
+                ) {
+                    three_oh_bounds(item);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(three_oh_bounds),
+        _ => {}
+    }
 }
 
 fn seed_of(text: &str) -> u64 {

@@ -62,6 +62,7 @@ pub fn prepare(mut doc: Document) -> Result<Prepared, SpecError> {
     let mut notes = crate::repair::repair(&mut doc);
     let original = doc.value.clone();
     notes.extend(normalize(&mut doc)?);
+    crate::normalize::any_of_as_one_of(&mut doc.value);
     let originals = component_names(&doc.value);
     let operations = tidy(&mut doc.value);
     // tidy renames in place and keeps the order: the n-th name before is the n-th after.

@@ -747,7 +747,9 @@ impl Normalizer<'_> {
                 map.insert("enum".into(), json!([null]));
             }
             1 => match rest.remove(0) {
-                Value::Object(branch) if branch.contains_key("$ref") && branch.len() == 1 => {
+                // A reference, with or without siblings: lifting it would put the siblings
+                // (and so `nullable`) beside a `$ref`, where 3.0 ignores them.
+                Value::Object(branch) if branch.contains_key("$ref") => {
                     let mut all_of = vec![Value::Object(branch)];
                     if let Some(Value::Array(existing)) = map.remove("allOf") {
                         all_of.extend(existing);
@@ -790,7 +792,13 @@ impl Normalizer<'_> {
             }
             _ => true,
         };
-        if !(fits_type && fits_enum) {
+        // typify writes a default of a formatted string as `from_str("…").unwrap()` into the
+        // generated code: one that does not parse as its format would panic at run time.
+        let fits_format = match (default, map.get("format").and_then(Value::as_str)) {
+            (Value::String(text), Some(format)) => parses_as_format(text, format),
+            _ => true,
+        };
+        if !(fits_type && fits_enum && fits_format) {
             // `default: null` on a field that is not nullable is how pydantic spells
             // "optional": it says nothing a client needs, so it goes without a note.
             let was_null = default.is_null();
@@ -867,6 +875,69 @@ impl Normalizer<'_> {
             &child(pointer, "prefixItems"),
             format!("tuple of {count} positions read as a list of their union"),
         );
+    }
+}
+
+/// typify turns an `anyOf` into a struct of flattened optional members: a string or a list
+/// in any branch makes valid data undeserializable, a branch that fails to deserialize is
+/// silently `None` (an instance comes back as `{}`), and fields of several branches are
+/// merged on the way out. pydantic's `Union` means "the first branch that fits", which is
+/// what an untagged enum does, so every `anyOf` of two or more branches becomes `oneOf` for
+/// code generation; the server still validates against the original `anyOf`.
+pub fn any_of_as_one_of(root: &mut Value) -> usize {
+    let mut rewritten = 0;
+    crate::walk::objects_mut(root, &mut |map| {
+        if !map.contains_key("oneOf")
+            && matches!(map.get("anyOf"), Some(Value::Array(branches)) if branches.len() > 1)
+            && let Some(branches) = map.remove("anyOf")
+        {
+            map.insert("oneOf".into(), branches);
+            rewritten += 1;
+        }
+        true
+    });
+    rewritten
+}
+
+/// Whether `text` parses as the Rust type typify maps `format` to (formats it leaves as
+/// `String` always do).
+fn parses_as_format(text: &str, format: &str) -> bool {
+    let digits =
+        |part: &str, count: usize| part.len() == count && part.bytes().all(|b| b.is_ascii_digit());
+    let date = |part: &str| {
+        let fields: Vec<&str> = part.split('-').collect();
+        fields.len() == 3 && digits(fields[0], 4) && digits(fields[1], 2) && digits(fields[2], 2)
+    };
+    match format {
+        "date" => date(text),
+        "date-time" => {
+            let Some((day, time)) = text.split_once(['T', 't', ' ']) else {
+                return false;
+            };
+            // RFC 3339 requires an offset; chrono's `DateTime<Utc>` does too.
+            let offset_at = time.rfind(['Z', 'z', '+', '-']);
+            let Some(offset_at) = offset_at else {
+                return false;
+            };
+            let (clock, offset) = time.split_at(offset_at);
+            let clock = clock.split('.').next().unwrap_or("");
+            let clock_ok =
+                clock.split(':').count() == 3 && clock.split(':').all(|part| digits(part, 2));
+            let offset_ok = matches!(offset, "Z" | "z")
+                || (offset.len() == 6 && offset[1..].split(':').all(|part| digits(part, 2)));
+            date(day) && clock_ok && offset_ok
+        }
+        "uuid" => {
+            let groups: Vec<&str> = text.split('-').collect();
+            groups.len() == 5
+                && groups.iter().zip([8, 4, 4, 4, 12]).all(|(group, length)| {
+                    group.len() == length && group.bytes().all(|b| b.is_ascii_hexdigit())
+                })
+        }
+        "ipv4" => text.parse::<std::net::Ipv4Addr>().is_ok(),
+        "ipv6" => text.parse::<std::net::Ipv6Addr>().is_ok(),
+        "ip" => text.parse::<std::net::IpAddr>().is_ok(),
+        _ => true,
     }
 }
 

@@ -1023,10 +1023,15 @@ pub fn emit(
                 Ok(bytes) => bytes,
                 Err(_) => return #rt::problem::payload_too_large(state.config.body_limit),
             };
-            match operation {
-                #(#arms)*
-                _ => #rt::problem::not_found(),
-            }
+            // A panic in the implementation answers 500 and is logged; the server stays up.
+            let id = OPERATIONS.get(operation).map_or("unknown", |spec| spec.id);
+            #rt::panic::guard(id, async move {
+                match operation {
+                    #(#arms)*
+                    _ => #rt::problem::not_found(),
+                }
+            })
+            .await
         }
 
         fn auth_rejected(rejection: #rt::AuthError, operation: &#rt::OperationSpec) -> #rt::axum::response::Response {

@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod example;
 pub mod extract;
+pub mod panic;
 pub mod problem;
 pub mod routing;
 pub mod validate;

@@ -388,3 +388,54 @@ async fn a_body_that_is_not_json_fails_model_validation() {
                 "input": "status=running"}]})
     );
 }
+
+/// Panics in `authenticate` (for one token) and in a handler; serves nothing else.
+struct Panicky;
+
+impl Nx1Api for Panicky {
+    type Principal = String;
+
+    async fn authenticate(&self, credentials: Credentials) -> Result<String, AuthError> {
+        if credentials.bearer() == Some("explode") {
+            panic!("the token store is gone");
+        }
+        Ok("someone".into())
+    }
+
+    async fn get_training_job_statuses(
+        &self,
+        _principal: String,
+        _request: GetTrainingJobStatusesRequest,
+    ) -> GetTrainingJobStatusesResponse {
+        panic!("out of cheese")
+    }
+}
+
+#[tokio::test]
+async fn a_panic_answers_fastapis_500_and_the_server_keeps_serving() {
+    let router = nx1_server::router(Panicky);
+    let status_request = |token: &str| {
+        get("/api/automl/train/jobs/status?ids=6f1c1c8e-8f44-4b4e-9a53-3b1f4f0c2a10")
+            .header("authorization-psk", PSK)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    for token in ["fine", "explode"] {
+        let response = router.clone().oneshot(status_request(token)).await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{token}"
+        );
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "text/plain; charset=utf-8"
+        );
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(&bytes[..], b"Internal Server Error");
+    }
+    // The same router answers the next request as usual.
+    let response = router.oneshot(request_for(0)).await.unwrap();
+    assert_ne!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+}

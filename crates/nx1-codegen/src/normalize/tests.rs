@@ -299,3 +299,20 @@ fn defaults_that_do_not_fit_are_dropped() {
         "{type: string, nullable: true, default: null}",
     );
 }
+
+#[test]
+fn defaults_that_do_not_parse_as_their_format_are_dropped() {
+    let notes = check(
+        "{type: string, format: date-time, default: '2024-05-15T13:56:52.061787'}",
+        "{type: string, format: date-time}",
+    );
+    assert_eq!(notes, ["default does not match its own schema; dropped"]);
+    check(
+        "{type: string, format: date-time, default: '2024-05-15T13:56:52.061787+02:00'}",
+        "{type: string, format: date-time, default: '2024-05-15T13:56:52.061787+02:00'}",
+    );
+    check(
+        "{type: string, format: uuid, default: 'not-a-uuid'}",
+        "{type: string, format: uuid}",
+    );
+}

@@ -214,13 +214,7 @@ impl<'a> Generator<'a> {
     }
 
     fn integer(&mut self, map: &Map<String, Value>) -> Value {
-        let (low, high) = bounds(map, true);
-        let low = low.unwrap_or(if high.is_some_and(|high| high < 0.0) {
-            high.unwrap_or(0.0) - 10.0
-        } else {
-            0.0
-        });
-        let high = high.unwrap_or(low + 100.0).max(low);
+        let (low, high) = range(map, true);
         let span = (high - low).min(1_000.0) as u64;
         let mut value = low as i64 + (self.next() % (span + 1)) as i64;
         if let Some(step) = map.get("multipleOf").and_then(Value::as_f64)
@@ -233,13 +227,7 @@ impl<'a> Generator<'a> {
     }
 
     fn number(&mut self, map: &Map<String, Value>) -> Value {
-        let (low, high) = bounds(map, false);
-        let low = low.unwrap_or(if high.is_some_and(|high| high < 0.0) {
-            high.unwrap_or(0.0) - 10.0
-        } else {
-            0.0
-        });
-        let high = high.unwrap_or(low + 100.0).max(low);
+        let (low, high) = range(map, false);
         if let Some(step) = map.get("multipleOf").and_then(Value::as_f64)
             && step > 0.0
         {
@@ -352,6 +340,17 @@ impl<'a> Generator<'a> {
         }
         Some(Value::Object(object))
     }
+}
+
+/// A closed range to draw from: the schema's bounds, else a small one beside the bound
+/// that is given, else `[0, 100]`.
+fn range(map: &Map<String, Value>, integer: bool) -> (f64, f64) {
+    let (low, high) = bounds(map, integer);
+    let low = low.unwrap_or(match high {
+        Some(high) if high < 0.0 => high - 10.0,
+        _ => 0.0,
+    });
+    (low, high.unwrap_or(low + 100.0).max(low))
 }
 
 /// `[low, high]` from the inclusive and (3.1 numeric or 3.0 boolean) exclusive bounds.

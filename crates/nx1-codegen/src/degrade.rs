@@ -7,6 +7,7 @@
 //! untyped JSON value, each with a note naming its pointer and the reason. Every other schema
 //! stays typed. A spec whose failure no schema explains is reported as before.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::panic;
 
 use serde_json::{Value, json};
@@ -141,35 +142,95 @@ fn enclosing_schema(pointer: &str, locations: &[String]) -> Option<String> {
 }
 
 /// typify merges `allOf` branches, and sizes `oneOf`/`anyOf` variants, by following their
-/// references; a component that reaches itself that way (not through a property, item or
+/// references: a component that reaches itself that way (not through a property, item or
 /// map value, which typify boxes) recurses until the stack overflows, which no
-/// `catch_unwind` survives. Each reference that closes such a cycle becomes untyped before
-/// generation is tried.
+/// `catch_unwind` survives. Merging two or more `allOf` branches also merges what they
+/// hold, properties and map values included, so there any way back counts. Each reference
+/// that closes such a cycle becomes untyped before generation is tried.
 pub fn break_composition_cycles(root: &mut Value, notes: &mut Vec<Note>) {
     const PREFIX: &str = "#/components/schemas/";
     let Some(Value::Object(schemas)) = root.pointer("/components/schemas") else {
         return;
     };
-    // Each component's `allOf` references: (target, pointer of the branch).
-    let mut edges: std::collections::BTreeMap<String, Vec<(String, String)>> = Default::default();
+    let target_of = |reference: &str| {
+        reference
+            .strip_prefix(PREFIX)
+            .map(crate::error::unescape_token)
+    };
+    // Each component's references typify follows without indirection.
+    let mut direct: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for (name, schema) in schemas {
+        let pointer = child("/components/schemas", name);
         let mut out = Vec::new();
-        all_of_refs(schema, &child("/components/schemas", name), &mut out);
-        let out = out
-            .into_iter()
-            .filter_map(|(reference, pointer)| {
-                let target = crate::error::unescape_token(reference.strip_prefix(PREFIX)?);
-                Some((target, pointer))
-            })
-            .collect();
-        edges.insert(name.clone(), out);
+        composition_refs(schema, &pointer, &mut out);
+        direct.insert(
+            name.clone(),
+            out.into_iter()
+                .filter_map(|(reference, at)| Some((target_of(&reference)?, at)))
+                .collect(),
+        );
     }
     let mut closing = Vec::new();
-    let mut done = std::collections::BTreeSet::new();
-    for start in edges.keys() {
+    let mut done = BTreeSet::new();
+    for start in direct.keys() {
         let mut stack = Vec::new();
-        visit(start, &edges, &mut stack, &mut done, &mut closing);
+        visit(start, &direct, &mut stack, &mut done, &mut closing);
     }
+    closing.sort();
+    untype(root, closing, notes);
+    merge_cycles(root, notes);
+}
+
+/// A branch of a merged `allOf` (two or more branches) that leads back, by any
+/// reference, to the component holding it; computed once the direct cycles are broken.
+fn merge_cycles(root: &mut Value, notes: &mut Vec<Note>) {
+    const PREFIX: &str = "#/components/schemas/";
+    let Some(Value::Object(schemas)) = root.pointer("/components/schemas") else {
+        return;
+    };
+    let target_of = |reference: &str| {
+        reference
+            .strip_prefix(PREFIX)
+            .map(crate::error::unescape_token)
+    };
+    let mut any: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut merged: Vec<(String, String, String)> = Vec::new();
+    for (name, schema) in schemas {
+        let mut all = Vec::new();
+        every_ref(
+            schema,
+            &child("/components/schemas", name),
+            &mut all,
+            &mut merged,
+        );
+        any.insert(
+            name.clone(),
+            all.iter()
+                .filter_map(|reference| target_of(reference))
+                .collect(),
+        );
+        for entry in merged.iter_mut().filter(|entry| entry.0.is_empty()) {
+            entry.0 = name.clone();
+        }
+    }
+    let mut closing = Vec::new();
+    for (holder, reference, pointer) in &merged {
+        if let Some(target) = target_of(reference)
+            && reaches(&any, &target, holder)
+            && !closing.contains(pointer)
+        {
+            // The graph loses this edge, so a later branch is judged without it.
+            if let Some(edges) = any.get_mut(holder) {
+                edges.remove(&target);
+            }
+            closing.push(pointer.clone());
+        }
+    }
+    closing.sort();
+    untype(root, closing, notes);
+}
+
+fn untype(root: &mut Value, closing: Vec<String>, notes: &mut Vec<Note>) {
     for pointer in closing {
         if let Some(slot) = root.pointer_mut(&pointer) {
             *slot = json!({});
@@ -182,11 +243,27 @@ pub fn break_composition_cycles(root: &mut Value, notes: &mut Vec<Note>) {
     }
 }
 
+fn reaches(graph: &BTreeMap<String, BTreeSet<String>>, from: &str, to: &str) -> bool {
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![from.to_owned()];
+    while let Some(name) = stack.pop() {
+        if name == to {
+            return true;
+        }
+        if seen.insert(name.clone())
+            && let Some(next) = graph.get(&name)
+        {
+            stack.extend(next.iter().cloned());
+        }
+    }
+    false
+}
+
 fn visit(
     name: &str,
-    edges: &std::collections::BTreeMap<String, Vec<(String, String)>>,
+    edges: &BTreeMap<String, Vec<(String, String)>>,
     stack: &mut Vec<String>,
-    done: &mut std::collections::BTreeSet<String>,
+    done: &mut BTreeSet<String>,
     closing: &mut Vec<String>,
 ) {
     if done.contains(name) {
@@ -208,7 +285,7 @@ fn visit(
 
 /// The `$ref`s typify follows without indirection: the schema's own, and those of its
 /// `allOf`, `anyOf` and `oneOf` branches, nested ones included.
-fn all_of_refs(schema: &Value, pointer: &str, out: &mut Vec<(String, String)>) {
+fn composition_refs(schema: &Value, pointer: &str, out: &mut Vec<(String, String)>) {
     if let Some(Value::String(reference)) = schema.get("$ref") {
         out.push((reference.clone(), pointer.to_owned()));
         return;
@@ -216,13 +293,52 @@ fn all_of_refs(schema: &Value, pointer: &str, out: &mut Vec<(String, String)>) {
     for keyword in ["allOf", "anyOf", "oneOf"] {
         if let Some(Value::Array(branches)) = schema.get(keyword) {
             for (index, branch) in branches.iter().enumerate() {
-                all_of_refs(
+                composition_refs(
                     branch,
                     &child(&child(pointer, keyword), &index.to_string()),
                     out,
                 );
             }
         }
+    }
+}
+
+/// Every `$ref` under `value`; the reference branches of each `allOf` with two or more
+/// branches also go to `merged` as `("", reference, pointer)`, the holder filled in by the
+/// caller.
+fn every_ref(
+    value: &Value,
+    pointer: &str,
+    out: &mut Vec<String>,
+    merged: &mut Vec<(String, String, String)>,
+) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get("$ref") {
+                out.push(reference.clone());
+            }
+            if let Some(Value::Array(branches)) = map.get("allOf")
+                && branches.len() > 1
+            {
+                for (index, branch) in branches.iter().enumerate() {
+                    if let Some(Value::String(reference)) = branch.get("$ref") {
+                        let at = child(&child(pointer, "allOf"), &index.to_string());
+                        merged.push((String::new(), reference.clone(), at));
+                    }
+                }
+            }
+            for (key, item) in map {
+                if !walk::DATA_KEYS.contains(&key.as_str()) {
+                    every_ref(item, &child(pointer, key), out, merged);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                every_ref(item, &child(pointer, &index.to_string()), out, merged);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -477,7 +593,10 @@ mod tests {
             "B": {"allOf": [{"$ref": "#/components/schemas/A"}]},
             "C": {"allOf": [{"$ref": "#/components/schemas/C"}, {"type": "string"}]},
             "D": {"type": "array", "items": {"$ref": "#/components/schemas/D"}},
-            "E": {"oneOf": [{"$ref": "#/components/schemas/E"}, {"type": "string"}]}
+            "E": {"oneOf": [{"$ref": "#/components/schemas/E"}, {"type": "string"}]},
+            "F": {"allOf": [{"$ref": "#/components/schemas/G"}, {"type": "object"}]},
+            "G": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/F"}},
+            "H": {"allOf": [{"$ref": "#/components/schemas/D"}]}
         }}});
         let mut notes = Vec::new();
         break_composition_cycles(&mut root, &mut notes);
@@ -487,7 +606,8 @@ mod tests {
             [
                 "/components/schemas/B/allOf/0",
                 "/components/schemas/C/allOf/0",
-                "/components/schemas/E/oneOf/0"
+                "/components/schemas/E/oneOf/0",
+                "/components/schemas/F/allOf/0"
             ]
         );
         assert_eq!(

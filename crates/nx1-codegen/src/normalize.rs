@@ -223,12 +223,12 @@ impl Normalizer<'_> {
                 &child("/components/securitySchemes", &name),
                 "mutualTLS security scheme dropped: configure client certificates on reqwest",
             );
-            strip_requirement(map.get_mut("security"), &name);
+            crate::repair::strip_requirement(map.get_mut("security"), &name);
             if let Some(Value::Object(paths)) = map.get_mut("paths") {
                 for item in paths.values_mut() {
                     for method in HTTP_METHODS {
                         if let Some(operation) = item.get_mut(method) {
-                            strip_requirement(operation.get_mut("security"), &name);
+                            crate::repair::strip_requirement(operation.get_mut("security"), &name);
                         }
                     }
                 }
@@ -1180,16 +1180,6 @@ fn examples_list_to_example(map: &mut Map<String, Value>) {
         && let Some(first) = examples.into_iter().next()
     {
         map.insert("example".into(), first);
-    }
-}
-
-fn strip_requirement(security: Option<&mut Value>, scheme: &str) {
-    if let Some(Value::Array(requirements)) = security {
-        requirements.retain(|requirement| {
-            requirement
-                .as_object()
-                .is_none_or(|requirement| !requirement.contains_key(scheme))
-        });
     }
 }
 

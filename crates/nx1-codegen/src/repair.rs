@@ -172,7 +172,8 @@ fn scheme_fault(scheme: &mut Value, pointer: &str, notes: &mut Vec<Note>) -> Opt
     None
 }
 
-fn strip_requirement(security: Option<&mut Value>, scheme: &str) {
+/// Removes every security requirement that names `scheme`.
+pub(crate) fn strip_requirement(security: Option<&mut Value>, scheme: &str) {
     if let Some(Value::Array(requirements)) = security {
         requirements.retain(|requirement| {
             requirement

@@ -148,6 +148,12 @@ fn enclosing_schema(pointer: &str, locations: &[String]) -> Option<String> {
 /// hold, properties and map values included, so there any way back counts. Each reference
 /// that closes such a cycle becomes untyped before generation is tried.
 pub fn break_composition_cycles(root: &mut Value, notes: &mut Vec<Note>) {
+    reference_cycles(root, notes);
+    merge_cycles(root, notes);
+    union_merges(root, notes);
+}
+
+fn reference_cycles(root: &mut Value, notes: &mut Vec<Note>) {
     const PREFIX: &str = "#/components/schemas/";
     let Some(Value::Object(schemas)) = root.pointer("/components/schemas") else {
         return;
@@ -178,7 +184,72 @@ pub fn break_composition_cycles(root: &mut Value, notes: &mut Vec<Note>) {
     }
     closing.sort();
     untype(root, closing, notes);
-    merge_cycles(root, notes);
+}
+
+/// typify merges an `allOf` of several unions by distributing each over the others, and
+/// again inside every variant: the work grows with the product of the variants and does
+/// not end in practice (a 1 GiB stack overflowed after minutes). The first union stays;
+/// further union branches of the same `allOf` become untyped.
+fn union_merges(root: &mut Value, notes: &mut Vec<Note>) {
+    let snapshot = root.clone();
+    let mut found = Vec::new();
+    find_union_merges(&snapshot, &snapshot, "", &mut found);
+    untype_with(
+        root,
+        found,
+        notes,
+        "an `allOf` of several unions cannot be merged into one type; this branch is read as any JSON value",
+    );
+}
+
+fn find_union_merges(root: &Value, value: &Value, pointer: &str, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Array(branches)) = map.get("allOf")
+                && branches.len() > 1
+            {
+                let mut unions = 0;
+                for (index, branch) in branches.iter().enumerate() {
+                    if is_union(root, branch, 0) {
+                        unions += 1;
+                        if unions > 1 {
+                            found.push(child(&child(pointer, "allOf"), &index.to_string()));
+                        }
+                    }
+                }
+            }
+            for (key, item) in map {
+                if !walk::DATA_KEYS.contains(&key.as_str()) && !key.starts_with("x-") {
+                    find_union_merges(root, item, &child(pointer, key), found);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                find_union_merges(root, item, &child(pointer, &index.to_string()), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether typify sees `schema` as a union: `oneOf`/`anyOf` of two or more branches, through
+/// references and `allOf`s.
+fn is_union(root: &Value, schema: &Value, depth: usize) -> bool {
+    if depth > 32 {
+        return false;
+    }
+    let Some((schema, _)) = crate::load::follow(root, schema) else {
+        return false;
+    };
+    let Value::Object(map) = schema else {
+        return false;
+    };
+    ["oneOf", "anyOf"]
+        .iter()
+        .any(|key| matches!(map.get(*key), Some(Value::Array(branches)) if branches.len() > 1))
+        || matches!(map.get("allOf"), Some(Value::Array(branches))
+            if branches.iter().any(|branch| is_union(root, branch, depth + 1)))
 }
 
 /// A branch of a merged `allOf` (two or more branches) that leads back, by any
@@ -231,13 +302,21 @@ fn merge_cycles(root: &mut Value, notes: &mut Vec<Note>) {
 }
 
 fn untype(root: &mut Value, closing: Vec<String>, notes: &mut Vec<Note>) {
+    untype_with(
+        root,
+        closing,
+        notes,
+        "a schema composed of itself (through `allOf`, `anyOf` or `oneOf`) has no finite type; read as any JSON value",
+    );
+}
+
+fn untype_with(root: &mut Value, closing: Vec<String>, notes: &mut Vec<Note>, message: &str) {
     for pointer in closing {
         if let Some(slot) = root.pointer_mut(&pointer) {
             *slot = json!({});
             notes.push(Note {
                 pointer,
-                message: "a schema composed of itself (through `allOf`, `anyOf` or `oneOf`) has no finite type; read as any JSON value"
-                    .into(),
+                message: message.to_owned(),
             });
         }
     }
@@ -303,9 +382,9 @@ fn composition_refs(schema: &Value, pointer: &str, out: &mut Vec<(String, String
     }
 }
 
-/// Every `$ref` under `value`; the reference branches of each `allOf` with two or more
-/// branches also go to `merged` as `("", reference, pointer)`, the holder filled in by the
-/// caller.
+/// Every `$ref` under `value`; the references each branch of an `allOf` with two or more
+/// branches leads to without indirection also go to `merged` as `("", reference,
+/// pointer)`, the holder filled in by the caller.
 fn every_ref(
     value: &Value,
     pointer: &str,
@@ -321,9 +400,13 @@ fn every_ref(
                 && branches.len() > 1
             {
                 for (index, branch) in branches.iter().enumerate() {
-                    if let Some(Value::String(reference)) = branch.get("$ref") {
-                        let at = child(&child(pointer, "allOf"), &index.to_string());
-                        merged.push((String::new(), reference.clone(), at));
+                    // Through nested compositions too: `adapt` wraps references to
+                    // nullable components as `{allOf: [$ref], nullable: true}`.
+                    let mut inside = Vec::new();
+                    let at = child(&child(pointer, "allOf"), &index.to_string());
+                    composition_refs(branch, &at, &mut inside);
+                    for (reference, at) in inside {
+                        merged.push((String::new(), reference, at));
                     }
                 }
             }
@@ -613,6 +696,23 @@ mod tests {
         assert_eq!(
             root["components"]["schemas"]["D"]["items"]["$ref"],
             "#/components/schemas/D"
+        );
+    }
+
+    #[test]
+    fn an_all_of_keeps_one_union() {
+        let mut root = serde_json::json!({
+            "paths": {"/a": {"get": {"responses": {"200": {"content": {"application/json": {"schema": {
+                "allOf": [{"$ref": "#/components/schemas/U"}, {"allOf": [{"$ref": "#/components/schemas/U"}]}, {"type": "object"}]
+            }}}}}}}},
+            "components": {"schemas": {"U": {"oneOf": [{"type": "string"}, {"type": "integer"}]}}}
+        });
+        let mut notes = Vec::new();
+        break_composition_cycles(&mut root, &mut notes);
+        let pointers: Vec<&str> = notes.iter().map(|note| note.pointer.as_str()).collect();
+        assert_eq!(
+            pointers,
+            ["/paths/~1a/get/responses/200/content/application~1json/schema/allOf/1"]
         );
     }
 

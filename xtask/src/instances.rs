@@ -69,8 +69,8 @@ impl<'a> Generator<'a> {
             Value::Object(map) => map,
             _ => return None,
         };
-        if let Some(Value::String(reference)) = map.get("$ref") {
-            let target = self.resolve(reference)?;
+        if map.contains_key("$ref") {
+            let (target, _) = nx1_codegen::load::follow(self.root, schema)?;
             if depth > MAX_DEPTH * 2 {
                 return None;
             }
@@ -150,14 +150,6 @@ impl<'a> Generator<'a> {
             "array" => self.array(map, depth)?,
             _ => self.object(map, depth)?,
         })
-    }
-
-    fn resolve(&self, reference: &str) -> Option<&'a Value> {
-        let pointer = reference.strip_prefix('#')?;
-        let decoded = percent_encoding::percent_decode_str(pointer)
-            .decode_utf8_lossy()
-            .into_owned();
-        self.root.pointer(&decoded)
     }
 
     /// The discriminator property of the chosen branch set to the value that names it.

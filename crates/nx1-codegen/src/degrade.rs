@@ -154,36 +154,70 @@ pub fn break_composition_cycles(root: &mut Value, notes: &mut Vec<Note>) {
 }
 
 fn reference_cycles(root: &mut Value, notes: &mut Vec<Note>) {
-    const PREFIX: &str = "#/components/schemas/";
-    let Some(Value::Object(schemas)) = root.pointer("/components/schemas") else {
-        return;
-    };
-    let target_of = |reference: &str| {
-        reference
-            .strip_prefix(PREFIX)
-            .map(crate::error::unescape_token)
-    };
-    // Each component's references typify follows without indirection.
-    let mut direct: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-    for (name, schema) in schemas {
-        let pointer = child("/components/schemas", name);
-        let mut out = Vec::new();
-        composition_refs(schema, &pointer, &mut out);
-        direct.insert(
-            name.clone(),
-            out.into_iter()
-                .filter_map(|(reference, at)| Some((target_of(&reference)?, at)))
-                .collect(),
-        );
-    }
+    let graph = Graph::of(root);
     let mut closing = Vec::new();
     let mut done = BTreeSet::new();
-    for start in direct.keys() {
+    for start in graph.direct.keys() {
         let mut stack = Vec::new();
-        visit(start, &direct, &mut stack, &mut done, &mut closing);
+        visit(start, &graph.direct, &mut stack, &mut done, &mut closing);
     }
     closing.sort();
     untype(root, closing, notes);
+}
+
+/// How the components reference each other, as the cycle checks need it.
+#[derive(Default)]
+struct Graph {
+    /// References typify follows without indirection: `(target, pointer of the $ref)`.
+    direct: BTreeMap<String, Vec<(String, String)>>,
+    /// Every component referenced anywhere inside each component.
+    any: BTreeMap<String, BTreeSet<String>>,
+    /// `(holder, target, pointer)` for each reference a branch of a merged `allOf` (two or
+    /// more branches) leads to without indirection.
+    merged: Vec<(String, String, String)>,
+}
+
+impl Graph {
+    fn of(root: &Value) -> Graph {
+        let mut graph = Graph::default();
+        let Some(Value::Object(schemas)) = root.pointer("/components/schemas") else {
+            return graph;
+        };
+        for (name, schema) in schemas {
+            let pointer = child("/components/schemas", name);
+            let mut direct = Vec::new();
+            composition_refs(schema, &pointer, &mut direct);
+            graph.direct.insert(
+                name.clone(),
+                direct
+                    .into_iter()
+                    .filter_map(|(reference, at)| Some((component_of(&reference)?, at)))
+                    .collect(),
+            );
+            let mut all = Vec::new();
+            let mut merged = Vec::new();
+            every_ref(schema, &pointer, &mut all, &mut merged);
+            graph.any.insert(
+                name.clone(),
+                all.iter()
+                    .filter_map(|reference| component_of(reference))
+                    .collect(),
+            );
+            graph.merged.extend(
+                merged.into_iter().filter_map(|(reference, at)| {
+                    Some((name.clone(), component_of(&reference)?, at))
+                }),
+            );
+        }
+        graph
+    }
+}
+
+/// The component a local `#/components/schemas/…` reference names.
+fn component_of(reference: &str) -> Option<String> {
+    reference
+        .strip_prefix("#/components/schemas/")
+        .map(crate::error::unescape_token)
 }
 
 /// typify merges an `allOf` of several unions by distributing each over the others, and
@@ -191,9 +225,8 @@ fn reference_cycles(root: &mut Value, notes: &mut Vec<Note>) {
 /// not end in practice (a 1 GiB stack overflowed after minutes). The first union stays;
 /// further union branches of the same `allOf` become untyped.
 fn union_merges(root: &mut Value, notes: &mut Vec<Note>) {
-    let snapshot = root.clone();
     let mut found = Vec::new();
-    find_union_merges(&snapshot, &snapshot, "", &mut found);
+    find_union_merges(root, root, "", &mut found);
     untype_with(
         root,
         found,
@@ -255,44 +288,15 @@ fn is_union(root: &Value, schema: &Value, depth: usize) -> bool {
 /// A branch of a merged `allOf` (two or more branches) that leads back, by any
 /// reference, to the component holding it; computed once the direct cycles are broken.
 fn merge_cycles(root: &mut Value, notes: &mut Vec<Note>) {
-    const PREFIX: &str = "#/components/schemas/";
-    let Some(Value::Object(schemas)) = root.pointer("/components/schemas") else {
-        return;
-    };
-    let target_of = |reference: &str| {
-        reference
-            .strip_prefix(PREFIX)
-            .map(crate::error::unescape_token)
-    };
-    let mut any: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut merged: Vec<(String, String, String)> = Vec::new();
-    for (name, schema) in schemas {
-        let mut all = Vec::new();
-        every_ref(
-            schema,
-            &child("/components/schemas", name),
-            &mut all,
-            &mut merged,
-        );
-        any.insert(
-            name.clone(),
-            all.iter()
-                .filter_map(|reference| target_of(reference))
-                .collect(),
-        );
-        for entry in merged.iter_mut().filter(|entry| entry.0.is_empty()) {
-            entry.0 = name.clone();
-        }
-    }
+    let Graph {
+        mut any, merged, ..
+    } = Graph::of(root);
     let mut closing = Vec::new();
-    for (holder, reference, pointer) in &merged {
-        if let Some(target) = target_of(reference)
-            && reaches(&any, &target, holder)
-            && !closing.contains(pointer)
-        {
+    for (holder, target, pointer) in &merged {
+        if reaches(&any, target, holder) && !closing.contains(pointer) {
             // The graph loses this edge, so a later branch is judged without it.
             if let Some(edges) = any.get_mut(holder) {
-                edges.remove(&target);
+                edges.remove(target);
             }
             closing.push(pointer.clone());
         }
@@ -383,13 +387,12 @@ fn composition_refs(schema: &Value, pointer: &str, out: &mut Vec<(String, String
 }
 
 /// Every `$ref` under `value`; the references each branch of an `allOf` with two or more
-/// branches leads to without indirection also go to `merged` as `("", reference,
-/// pointer)`, the holder filled in by the caller.
+/// branches leads to without indirection also go to `merged` as `(reference, pointer)`.
 fn every_ref(
     value: &Value,
     pointer: &str,
     out: &mut Vec<String>,
-    merged: &mut Vec<(String, String, String)>,
+    merged: &mut Vec<(String, String)>,
 ) {
     match value {
         Value::Object(map) => {
@@ -402,12 +405,8 @@ fn every_ref(
                 for (index, branch) in branches.iter().enumerate() {
                     // Through nested compositions too: `adapt` wraps references to
                     // nullable components as `{allOf: [$ref], nullable: true}`.
-                    let mut inside = Vec::new();
                     let at = child(&child(pointer, "allOf"), &index.to_string());
-                    composition_refs(branch, &at, &mut inside);
-                    for (reference, at) in inside {
-                        merged.push((String::new(), reference, at));
-                    }
+                    composition_refs(branch, &at, merged);
                 }
             }
             for (key, item) in map {

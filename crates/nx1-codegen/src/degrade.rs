@@ -69,10 +69,10 @@ pub fn generable(
     let mut value = search.base.clone();
     for (pointer, reason) in &search.culprits {
         replace(&mut value, pointer);
-        notes.push(Note {
-            pointer: pointer.clone(),
-            message: format!("cannot be typed ({reason}); read as any JSON value"),
-        });
+        notes.push(Note::untyped(
+            pointer.clone(),
+            format!("cannot be typed ({reason})"),
+        ));
     }
     let pointers = search
         .culprits
@@ -102,13 +102,13 @@ fn readable(
             return Err(err);
         };
         replace(value, &schema);
-        notes.push(Note {
-            pointer: schema,
-            message: format!(
-                "cannot be read as an OpenAPI schema ({}); read as any JSON value",
+        notes.push(Note::untyped(
+            schema,
+            format!(
+                "cannot be read as an OpenAPI schema ({})",
                 short(&err.message)
             ),
-        });
+        ));
     }
     to_openapiv3(origin, value.clone())
 }
@@ -231,7 +231,7 @@ fn union_merges(root: &mut Value, notes: &mut Vec<Note>) {
         root,
         found,
         notes,
-        "an `allOf` of several unions cannot be merged into one type; this branch is read as any JSON value",
+        "an `allOf` of several unions cannot be merged into one type (this branch is the second union or later)",
     );
 }
 
@@ -310,18 +310,15 @@ fn untype(root: &mut Value, closing: Vec<String>, notes: &mut Vec<Note>) {
         root,
         closing,
         notes,
-        "a schema composed of itself (through `allOf`, `anyOf` or `oneOf`) has no finite type; read as any JSON value",
+        "a schema composed of itself (through `allOf`, `anyOf` or `oneOf`) has no finite type",
     );
 }
 
-fn untype_with(root: &mut Value, closing: Vec<String>, notes: &mut Vec<Note>, message: &str) {
+fn untype_with(root: &mut Value, closing: Vec<String>, notes: &mut Vec<Note>, reason: &str) {
     for pointer in closing {
         if let Some(slot) = root.pointer_mut(&pointer) {
             *slot = json!({});
-            notes.push(Note {
-                pointer,
-                message: message.to_owned(),
-            });
+            notes.push(Note::untyped(pointer, reason));
         }
     }
 }

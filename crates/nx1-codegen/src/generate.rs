@@ -82,7 +82,7 @@ pub fn prepare(mut doc: Document) -> Result<Prepared, SpecError> {
     // Mends that left a schema untyped (a dangling `$ref`, say) count as losses too.
     let mended: Vec<String> = notes
         .iter()
-        .filter(|note| note.message.ends_with("read as any JSON value"))
+        .filter(|note| note.is_untyped())
         .map(|note| note.pointer.clone())
         .filter(|pointer| !degraded.contains(pointer))
         .collect();

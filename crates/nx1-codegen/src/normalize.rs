@@ -14,6 +14,24 @@ pub struct Note {
     pub message: String,
 }
 
+/// How every note that leaves a schema untyped ends, so that such notes can be told apart.
+const UNTYPED: &str = "; read as any JSON value";
+
+impl Note {
+    /// The schema at `pointer` became `serde_json::Value` because of `reason`.
+    pub fn untyped(pointer: impl Into<String>, reason: impl std::fmt::Display) -> Note {
+        Note {
+            pointer: pointer.into(),
+            message: format!("{reason}{UNTYPED}"),
+        }
+    }
+
+    /// Whether this note made its schema untyped.
+    pub fn is_untyped(&self) -> bool {
+        self.message.ends_with(UNTYPED)
+    }
+}
+
 pub const HTTP_METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
@@ -420,10 +438,10 @@ impl Normalizer<'_> {
             Value::Object(_) => {}
             _ => {
                 *schema = json!({});
-                self.note(
+                self.notes.push(Note::untyped(
                     pointer,
-                    "a schema must be a mapping or a boolean; read as any JSON value",
-                );
+                    "a schema must be a mapping or a boolean",
+                ));
                 return Ok(());
             }
         }

@@ -204,19 +204,28 @@ fn references(root: &mut Value, notes: &mut Vec<Note>) {
     for (pointer, reason) in faults {
         let tokens: Vec<String> = pointer.split('/').skip(1).map(unescape_token).collect();
         let mend = mend_for(&tokens);
-        let (message, done) = match mend {
+        let (note, done) = match mend {
             Mend::Untyped => (
-                format!("{reason}; read as any JSON value"),
+                Note::untyped(&pointer, &reason),
                 set(root, &pointer, json!({})),
             ),
             Mend::BareResponse => (
-                format!("{reason}; the response is kept without a body"),
+                Note {
+                    pointer: pointer.clone(),
+                    message: format!("{reason}; the response is kept without a body"),
+                },
                 set(root, &pointer, json!({"description": ""})),
             ),
-            Mend::Remove => (format!("{reason}; dropped"), remove(root, &tokens)),
+            Mend::Remove => (
+                Note {
+                    pointer: pointer.clone(),
+                    message: format!("{reason}; dropped"),
+                },
+                remove(root, &tokens),
+            ),
         };
         if done {
-            note(notes, &pointer, message);
+            notes.push(note);
         }
     }
 }

@@ -214,7 +214,7 @@ impl Context<'_> {
             if let Value::Object(schema) = schema {
                 schema.remove("nullable");
             }
-            if !rust_names.insert(crate::tidy::sanitize_snake(&name)) {
+            if !rust_names.insert(crate::names::sanitize_snake(&name)) {
                 self.note(
                     &here,
                     format!("parameter `{name}` ({location}) has the same Rust name as another parameter; dropped"),

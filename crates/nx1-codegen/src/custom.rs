@@ -2,14 +2,12 @@
 //! media types it does not know), written in the same positional style as its own methods so
 //! that a caller cannot tell them apart.
 
-use std::collections::BTreeSet;
-
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use serde_json::{Map, Value};
 
-use crate::tidy::sanitize_snake;
+use crate::names::sanitize_snake;
 
 /// An operation described in Rust terms, ready to be emitted.
 #[derive(Debug, Clone)]
@@ -95,32 +93,28 @@ pub enum OutcomeKind {
 /// so that typify generates them.
 #[derive(Debug, Default)]
 pub struct TypeMapper {
-    taken: BTreeSet<String>,
+    names: crate::names::Allocator,
     hoisted: Map<String, Value>,
 }
 
 impl TypeMapper {
     /// A mapper that will not reuse the names `root` already gives its schemas.
     pub fn new(root: &Value) -> Self {
+        let mut names = crate::names::Allocator::default();
+        if let Some(Value::Object(schemas)) = root.pointer("/components/schemas") {
+            for name in schemas.keys() {
+                names.reserve(name);
+            }
+        }
         TypeMapper {
-            taken: root
-                .pointer("/components/schemas")
-                .and_then(Value::as_object)
-                .map(|schemas| schemas.keys().cloned().collect())
-                .unwrap_or_default(),
+            names,
             hoisted: Map::new(),
         }
     }
 
     /// Files `schema` under a fresh name derived from `hint`; returns the name.
     pub fn hoist(&mut self, hint: &str, schema: Value) -> String {
-        let base = crate::tidy::sanitize_pascal(hint);
-        let mut name = base.clone();
-        let mut index = 2;
-        while !self.taken.insert(name.clone()) {
-            name = format!("{base}{index}");
-            index += 1;
-        }
+        let name = self.names.allocate(&[crate::names::sanitize_pascal(hint)]);
         self.hoisted.insert(name.clone(), schema);
         name
     }
@@ -332,7 +326,7 @@ pub fn multipart_body(operation_name: &str, schema: &Value, mapper: &mut TypeMap
         });
     }
     Body::Multipart {
-        form: crate::tidy::sanitize_pascal(&format!("{operation_name}_form")),
+        form: crate::names::sanitize_pascal(&format!("{operation_name}_form")),
         fields,
     }
 }

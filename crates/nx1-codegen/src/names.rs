@@ -12,7 +12,7 @@
 
 use std::collections::HashSet;
 
-use heck::ToPascalCase;
+use heck::{ToPascalCase, ToSnakeCase};
 use serde_json::{Map, Value};
 
 use crate::normalize::HTTP_METHODS;
@@ -45,13 +45,22 @@ pub const RESERVED_METHODS: [&str; 10] = [
 #[derive(Debug, Default, Clone)]
 pub struct Allocator {
     taken: HashSet<String>,
+    /// Between a name and its counter: `""` for types (`Foo2`), `"_"` for snake_case.
+    separator: &'static str,
 }
 
 impl Allocator {
     pub fn with_reserved(reserved: &[&str]) -> Self {
         Allocator {
             taken: reserved.iter().map(|name| (*name).to_owned()).collect(),
+            separator: "",
         }
+    }
+
+    /// An allocator whose counters follow `separator` (`name_2`).
+    pub fn separated_by(mut self, separator: &'static str) -> Self {
+        self.separator = separator;
+        self
     }
 
     pub fn reserve(&mut self, name: &str) {
@@ -73,7 +82,7 @@ impl Allocator {
         let base = candidates.last().cloned().unwrap_or_else(|| "X".to_owned());
         let mut index = 2;
         loop {
-            let name = format!("{base}{index}");
+            let name = format!("{base}{}{index}", self.separator);
             if self.taken.insert(name.clone()) {
                 return name;
             }
@@ -82,26 +91,43 @@ impl Allocator {
     }
 }
 
-/// A PascalCase type name exactly as typify derives it from `raw` (`sanitize(_, Pascal)`).
+/// A PascalCase type name exactly as typify derives it from `raw` (`sanitize(_, Pascal)`):
+/// unlike [`sanitize_pascal`], a leading non-letter gets `X`, and `±1` are spelt out.
 pub fn typify_pascal(raw: &str) -> String {
-    let out = match raw {
+    match raw {
         "+1" => "Plus1".to_owned(),
         "-1" => "Minus1".to_owned(),
-        _ => raw
-            .replace('\'', "")
-            .replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-")
-            .to_pascal_case(),
-    };
-    let out = match out.chars().next() {
-        None => "X".to_owned(),
-        Some(c) if c.is_alphabetic() || c == '_' => out,
-        Some(_) => format!("X{out}"),
-    };
-    if KEYWORDS.contains(&out.as_str()) || out == "_" {
-        format!("{out}_")
-    } else {
-        out
+        _ => identifier(raw, |text| text.to_pascal_case(), "X"),
     }
+}
+
+/// A snake_case Rust identifier, as progenitor would derive it.
+pub fn sanitize_snake(raw: &str) -> String {
+    identifier(raw, |text| text.to_snake_case(), "_")
+}
+
+/// A PascalCase Rust type name, as the pipeline names components.
+pub fn sanitize_pascal(raw: &str) -> String {
+    identifier(raw, |text| text.to_pascal_case(), "_")
+}
+
+/// `raw` with every character an identifier cannot hold turned into a word break, cased by
+/// `to_case`; `prefix` goes before a leading non-letter and `_` after a keyword.
+fn identifier(raw: &str, to_case: fn(&str) -> String, prefix: &str) -> String {
+    let cleaned = raw
+        .replace('\'', "")
+        .replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-");
+    let mut out = to_case(&cleaned);
+    if out.is_empty() {
+        out = to_case("x");
+    }
+    if !out.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+        out = format!("{prefix}{out}");
+    }
+    if KEYWORDS.contains(&out.as_str()) || out == "_" {
+        out.push('_');
+    }
+    out
 }
 
 /// Gives every inline schema that typify would turn into a named type a `title` that is
@@ -217,13 +243,7 @@ impl Namer {
         let Value::Object(map) = schema else { return };
         if let Some(Value::Object(properties)) = map.get_mut("properties") {
             for (property, sub) in properties.iter_mut() {
-                self.schema(
-                    sub,
-                    &format!(
-                        "{name}_{}",
-                        heck::ToSnakeCase::to_snake_case(property.as_str())
-                    ),
-                );
+                self.schema(sub, &format!("{name}_{}", property.to_snake_case()));
             }
         }
         if let Some(items) = map.get_mut("items") {

@@ -840,7 +840,7 @@ impl Normalizer<'_> {
         let collides = values
             .iter()
             .filter_map(Value::as_str)
-            .any(|value| !names.insert(crate::tidy::sanitize_pascal(value)));
+            .any(|value| !names.insert(crate::names::sanitize_pascal(value)));
         if collides {
             map.remove("enum");
             self.note(

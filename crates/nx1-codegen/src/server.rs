@@ -12,8 +12,9 @@ use crate::adapt::BodyKind;
 use crate::custom::{RustType, TypeMapper};
 use crate::error::{SpecError, child};
 use crate::load::follow;
+use crate::names::{sanitize_pascal, sanitize_snake};
 use crate::security::{SchemeKind, SecurityTable};
-use crate::tidy::{OperationName, sanitize_pascal, sanitize_snake};
+use crate::tidy::OperationName;
 
 /// A pointer that resolves to nothing: the runtime validates nothing against it.
 const ANY_SCHEMA: &str = "/x-nx1-no-schema";

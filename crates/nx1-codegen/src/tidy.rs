@@ -6,12 +6,13 @@
 //! Generated code reads better with the handler name alone (`get_training_job_statuses`)
 //! and with Rust type names; the renaming is deterministic and never merges two names.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
-use heck::{ToPascalCase, ToSnakeCase};
 use serde_json::{Value, json};
 
 use crate::error::{child, escape_token, unescape_token};
+use crate::names::{Allocator, RESERVED_METHODS};
+use crate::names::{sanitize_pascal, sanitize_snake};
 use crate::normalize::HTTP_METHODS;
 use crate::walk;
 
@@ -62,7 +63,7 @@ fn tidy_operation_ids(root: &mut Value) -> Vec<OperationName> {
     // A name the client or the server trait already uses takes its method first.
     for op in operations
         .iter_mut()
-        .filter(|op| crate::names::RESERVED_METHODS.contains(&op.name.as_str()))
+        .filter(|op| RESERVED_METHODS.contains(&op.name.as_str()))
     {
         op.name = sanitize_snake(&format!("{}_{}", op.name, op.method));
     }
@@ -81,17 +82,9 @@ fn tidy_operation_ids(root: &mut Value) -> Vec<OperationName> {
             op.name = fallback(op);
         }
     }
-    let mut seen: HashSet<String> = crate::names::RESERVED_METHODS
-        .iter()
-        .map(|name| (*name).to_owned())
-        .collect();
+    let mut allocator = Allocator::with_reserved(&RESERVED_METHODS).separated_by("_");
     for op in &mut operations {
-        let base = op.name.clone();
-        let mut index = 2;
-        while !seen.insert(op.name.clone()) {
-            op.name = format!("{base}_{index}");
-            index += 1;
-        }
+        op.name = allocator.allocate(std::slice::from_ref(&op.name));
     }
 
     if let Some(Value::Object(paths)) = root.get_mut("paths") {
@@ -154,14 +147,9 @@ fn tidy_schema_names(root: &mut Value, operations: &[OperationName]) {
             *name = sanitize_pascal(original);
         }
     }
-    let mut seen = HashSet::new();
+    let mut allocator = Allocator::default();
     for name in &mut names {
-        let base = name.clone();
-        let mut index = 2;
-        while !seen.insert(name.clone()) {
-            *name = format!("{base}{index}");
-            index += 1;
-        }
+        *name = allocator.allocate(std::slice::from_ref(name));
     }
 
     let renames: HashMap<String, String> = originals
@@ -232,41 +220,6 @@ fn count(names: impl Iterator<Item = String>) -> BTreeMap<String, usize> {
         *counts.entry(name).or_insert(0) += 1;
     }
     counts
-}
-
-fn identifier(raw: &str, to_case: fn(&str) -> String) -> String {
-    let cleaned: String = raw
-        .replace('\'', "")
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let mut out = to_case(&cleaned);
-    if out.is_empty() {
-        out = to_case("x");
-    }
-    if !out.starts_with(|c: char| c.is_alphabetic() || c == '_') {
-        out = format!("_{out}");
-    }
-    if crate::names::KEYWORDS.contains(&out.as_str()) {
-        out.push('_');
-    }
-    out
-}
-
-/// A snake_case Rust identifier, as progenitor would derive it.
-pub fn sanitize_snake(raw: &str) -> String {
-    identifier(raw, |text| text.to_snake_case())
-}
-
-/// A PascalCase Rust type name, as typify would derive it.
-pub fn sanitize_pascal(raw: &str) -> String {
-    identifier(raw, |text| text.to_pascal_case())
 }
 
 /// The pointer of an operation object.

@@ -41,6 +41,7 @@ pub struct Adapted {
 /// Adapts every operation of `root` in place. Operations set aside are removed from `root`.
 pub fn adapt(origin: &str, root: &mut Value) -> Result<Adapted, SpecError> {
     let mut adapted = Adapted::default();
+    any_of_as_one_of(root);
     nullable_components(root);
     // `$ref`s are followed in a snapshot, since operations are edited while walked.
     let snapshot = root.clone();
@@ -689,5 +690,23 @@ fn wrap_references(root: &mut Value, targets: &BTreeSet<String>) {
         map.insert("allOf".into(), Value::Array(all_of));
         map.insert("nullable".into(), json!(true));
         false
+    });
+}
+
+/// typify turns an `anyOf` into a struct of flattened optional members: a string or a list
+/// in any branch makes valid data undeserializable, a branch that fails to deserialize is
+/// silently `None` (an instance comes back as `{}`), and fields of several branches are
+/// merged on the way out. pydantic's `Union` means "the first branch that fits", which is
+/// what an untagged enum does, so every `anyOf` of two or more branches becomes `oneOf` for
+/// code generation; the server still validates against the original `anyOf`.
+fn any_of_as_one_of(root: &mut Value) {
+    crate::walk::objects_mut(root, &mut |map| {
+        if !map.contains_key("oneOf")
+            && matches!(map.get("anyOf"), Some(Value::Array(branches)) if branches.len() > 1)
+            && let Some(branches) = map.remove("anyOf")
+        {
+            map.insert("oneOf".into(), branches);
+        }
+        true
     });
 }

@@ -10,25 +10,35 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic;
 
+use proc_macro2::TokenStream;
 use serde_json::{Value, json};
 
 use crate::error::{SpecError, child};
-use crate::generate::{ClientConfig, run_progenitor, to_openapiv3};
+use crate::generate::{ClientConfig, Fidelity, run_progenitor, to_openapiv3};
 use crate::normalize::{HTTP_METHODS, Note};
 use crate::walk;
 
-/// Returns `value` as an OpenAPI 3.0 document that progenitor generates code for, with the
-/// pointers of the schemas that had to be made untyped for it.
+/// A document progenitor generates code for, and what that generation gave.
+pub struct Generable {
+    pub spec: openapiv3::OpenAPI,
+    /// Pointers of the schemas that had to be made untyped.
+    pub degraded: Vec<String>,
+    /// The `types` module (the same whatever the client's configuration).
+    pub types: TokenStream,
+    pub fidelity: Fidelity,
+}
+
+/// Returns `value` as an OpenAPI 3.0 document that progenitor generates code for.
 pub fn generable(
     origin: &str,
     mut value: Value,
     notes: &mut Vec<Note>,
-) -> Result<(openapiv3::OpenAPI, Vec<String>), SpecError> {
+) -> Result<Generable, SpecError> {
     let spec = readable(origin, &mut value, notes)?;
     // Panics are expected here and reported as notes or errors; the hook would print each.
     let quiet = Quiet::new();
     let first = match try_generate(origin, &spec) {
-        Ok(()) => return Ok((spec, Vec::new())),
+        Ok((types, fidelity)) => return Ok(Generable::new(spec, Vec::new(), types, fidelity)),
         Err(err) => err,
     };
     // typify checks defaults against the types it derives and cannot for some composites
@@ -43,8 +53,8 @@ pub fn generable(
             ),
         });
         let spec = readable(origin, &mut value, notes)?;
-        if try_generate(origin, &spec).is_ok() {
-            return Ok((spec, Vec::new()));
+        if let Ok((types, fidelity)) = try_generate(origin, &spec) {
+            return Ok(Generable::new(spec, Vec::new(), types, fidelity));
         }
     }
 
@@ -79,7 +89,25 @@ pub fn generable(
         .into_iter()
         .map(|(pointer, _)| pointer)
         .collect();
-    Ok((to_openapiv3(origin, value)?, pointers))
+    let spec = to_openapiv3(origin, value)?;
+    let (types, fidelity) = try_generate(origin, &spec)?;
+    Ok(Generable::new(spec, pointers, types, fidelity))
+}
+
+impl Generable {
+    fn new(
+        spec: openapiv3::OpenAPI,
+        degraded: Vec<String>,
+        types: TokenStream,
+        fidelity: Fidelity,
+    ) -> Self {
+        Generable {
+            spec,
+            degraded,
+            types,
+            fidelity,
+        }
+    }
 }
 
 /// Reads `value` as OpenAPI 3.0; a schema openapiv3 cannot read is made untyped (with a
@@ -421,8 +449,13 @@ fn every_ref(
     }
 }
 
-fn try_generate(origin: &str, spec: &openapiv3::OpenAPI) -> Result<(), SpecError> {
-    run_progenitor(spec, origin, &ClientConfig::default()).map(|_| ())
+/// Generates with the default configuration; the types and their fidelity on success.
+fn try_generate(
+    origin: &str,
+    spec: &openapiv3::OpenAPI,
+) -> Result<(TokenStream, Fidelity), SpecError> {
+    run_progenitor(spec, origin, &ClientConfig::default())
+        .map(|(_, types, fidelity)| (types, fidelity))
 }
 
 struct Search<'a> {
@@ -445,7 +478,9 @@ impl Search<'_> {
             replace(&mut value, pointer);
         }
         let spec = to_openapiv3(self.origin, value).map_err(|err| err.message)?;
-        try_generate(self.origin, &spec).map_err(|err| err.message)
+        try_generate(self.origin, &spec)
+            .map(|_| ())
+            .map_err(|err| err.message)
     }
 
     /// Adds culprits from `candidates` until generation succeeds; each is the first
@@ -721,7 +756,7 @@ mod tests {
         )
         .unwrap();
         let mut notes = Vec::new();
-        let (spec, degraded) = generable("t.yaml", doc.value, &mut notes).unwrap();
+        let Generable { spec, degraded, .. } = generable("t.yaml", doc.value, &mut notes).unwrap();
         assert_eq!(degraded, ["/components/schemas/Odd/properties/bad"]);
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert_eq!(notes[0].pointer, "/components/schemas/Odd/properties/bad");

@@ -36,6 +36,11 @@ pub struct Prepared {
     pub server_operations: Vec<ServerOperation>,
     /// Pointers of the schemas that could not be typed and were made untyped.
     pub degraded: Vec<String>,
+    /// How many named types stayed typed.
+    pub fidelity: Fidelity,
+    /// The `types` module as generated while preparing: client and server share it, and
+    /// generating it again would double progenitor's time in every build script.
+    types: TokenStream,
     /// Each component schema of the spec as written, with the Rust type it became
     /// (`types::<name>`).
     pub components: Vec<(String, String)>,
@@ -62,7 +67,6 @@ pub fn prepare(mut doc: Document) -> Result<Prepared, SpecError> {
     let mut notes = crate::repair::repair(&mut doc);
     let original = doc.value.clone();
     notes.extend(normalize(&mut doc)?);
-    crate::normalize::any_of_as_one_of(&mut doc.value);
     let originals = component_names(&doc.value);
     let operations = tidy(&mut doc.value);
     // tidy renames in place and keeps the order: the n-th name before is the n-th after.
@@ -78,7 +82,12 @@ pub fn prepare(mut doc: Document) -> Result<Prepared, SpecError> {
     notes.extend(adapted.notes);
     crate::degrade::break_composition_cycles(&mut doc.value, &mut notes);
     crate::names::name_inline_types(&mut doc.value);
-    let (spec, mut degraded) = crate::degrade::generable(&doc.origin, doc.value, &mut notes)?;
+    let crate::degrade::Generable {
+        spec,
+        mut degraded,
+        types,
+        fidelity,
+    } = crate::degrade::generable(&doc.origin, doc.value, &mut notes)?;
     // Mends that left a schema untyped (a dangling `$ref`, say) count as losses too.
     let mended: Vec<String> = notes
         .iter()
@@ -96,8 +105,10 @@ pub fn prepare(mut doc: Document) -> Result<Prepared, SpecError> {
         security,
         original,
         server_operations,
+        fidelity: fidelity.with_degraded(&degraded),
         degraded,
         components,
+        types,
     })
 }
 
@@ -143,8 +154,6 @@ fn pointer_of(path: &serde_path_to_error::Path) -> String {
 pub struct GeneratedClient {
     pub code: String,
     pub notes: Vec<Note>,
-    /// How many of the generated named types stay typed.
-    pub fidelity: Fidelity,
 }
 
 /// The share of schemas that kept a type. Every named type typify generates counts (each
@@ -158,7 +167,7 @@ pub struct Fidelity {
 }
 
 impl Fidelity {
-    fn count(types: &typify::TypeSpace) -> Fidelity {
+    pub(crate) fn count(types: &typify::TypeSpace) -> Fidelity {
         let mut fidelity = Fidelity::default();
         for ty in types.iter_types() {
             let untyped = match ty.details() {
@@ -179,9 +188,8 @@ impl Fidelity {
         fidelity
     }
 
-    fn with_degraded(mut self, prepared: &Prepared) -> Fidelity {
-        self.total += prepared
-            .degraded
+    fn with_degraded(mut self, degraded: &[String]) -> Fidelity {
+        self.total += degraded
             .iter()
             .filter(|pointer| !is_component_root(pointer))
             .count();
@@ -201,8 +209,7 @@ pub fn generate_client(
     config: &ClientConfig,
 ) -> Result<GeneratedClient, SpecError> {
     let notes = Vec::new();
-    let (generated, _, fidelity) = run_progenitor(&prepared.spec, &prepared.origin, config)?;
-    let fidelity = fidelity.with_degraded(prepared);
+    let (generated, _, _) = run_progenitor(&prepared.spec, &prepared.origin, config)?;
     let extra = custom::methods(&prepared.set_aside).map_err(|message| {
         SpecError::whole(
             &prepared.origin,
@@ -224,13 +231,12 @@ pub fn generate_client(
     Ok(GeneratedClient {
         code: prettyplease::unparse(&file),
         notes,
-        fidelity,
     })
 }
 
 /// The `types` module alone (what client and server share), as formatted Rust.
 pub fn generate_types(prepared: &Prepared) -> Result<String, SpecError> {
-    let (_, types, _) = run_progenitor(&prepared.spec, &prepared.origin, &ClientConfig::default())?;
+    let types = &prepared.types;
     let tokens = quote! {
         pub mod types {
             #types
@@ -258,12 +264,11 @@ pub fn generate_server(
     config: &ServerConfig,
 ) -> Result<GeneratedServer, SpecError> {
     let notes = Vec::new();
-    let (_, types, _) = run_progenitor(&prepared.spec, &prepared.origin, &ClientConfig::default())?;
     let tokens = server::emit(
         &prepared.server_operations,
         &prepared.security,
         &prepared.original,
-        types,
+        prepared.types.clone(),
         config,
     )
     .map_err(|message| {

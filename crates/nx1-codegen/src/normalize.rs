@@ -896,27 +896,6 @@ impl Normalizer<'_> {
     }
 }
 
-/// typify turns an `anyOf` into a struct of flattened optional members: a string or a list
-/// in any branch makes valid data undeserializable, a branch that fails to deserialize is
-/// silently `None` (an instance comes back as `{}`), and fields of several branches are
-/// merged on the way out. pydantic's `Union` means "the first branch that fits", which is
-/// what an untagged enum does, so every `anyOf` of two or more branches becomes `oneOf` for
-/// code generation; the server still validates against the original `anyOf`.
-pub fn any_of_as_one_of(root: &mut Value) -> usize {
-    let mut rewritten = 0;
-    crate::walk::objects_mut(root, &mut |map| {
-        if !map.contains_key("oneOf")
-            && matches!(map.get("anyOf"), Some(Value::Array(branches)) if branches.len() > 1)
-            && let Some(branches) = map.remove("anyOf")
-        {
-            map.insert("oneOf".into(), branches);
-            rewritten += 1;
-        }
-        true
-    });
-    rewritten
-}
-
 /// Whether `text` parses as the Rust type typify maps `format` to (formats it leaves as
 /// `String` always do).
 fn parses_as_format(text: &str, format: &str) -> bool {

@@ -254,44 +254,27 @@ fn component_of(reference: &str) -> Option<String> {
 /// further union branches of the same `allOf` become untyped.
 fn union_merges(root: &mut Value, notes: &mut Vec<Note>) {
     let mut found = Vec::new();
-    find_union_merges(root, root, "", &mut found);
+    walk::objects(root, "", &mut |pointer, map| {
+        if let Some(Value::Array(branches)) = map.get("allOf")
+            && branches.len() > 1
+        {
+            let unions = branches
+                .iter()
+                .enumerate()
+                .filter(|(_, branch)| is_union(root, branch, 0));
+            // The first union stays; every later one is a further product to merge.
+            for (index, _) in unions.skip(1) {
+                found.push(child(&child(pointer, "allOf"), &index.to_string()));
+            }
+        }
+        true
+    });
     untype_with(
         root,
         found,
         notes,
         "an `allOf` of several unions cannot be merged into one type (this branch is the second union or later)",
     );
-}
-
-fn find_union_merges(root: &Value, value: &Value, pointer: &str, found: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::Array(branches)) = map.get("allOf")
-                && branches.len() > 1
-            {
-                let mut unions = 0;
-                for (index, branch) in branches.iter().enumerate() {
-                    if is_union(root, branch, 0) {
-                        unions += 1;
-                        if unions > 1 {
-                            found.push(child(&child(pointer, "allOf"), &index.to_string()));
-                        }
-                    }
-                }
-            }
-            for (key, item) in map {
-                if !walk::DATA_KEYS.contains(&key.as_str()) && !key.starts_with("x-") {
-                    find_union_merges(root, item, &child(pointer, key), found);
-                }
-            }
-        }
-        Value::Array(items) => {
-            for (index, item) in items.iter().enumerate() {
-                find_union_merges(root, item, &child(pointer, &index.to_string()), found);
-            }
-        }
-        _ => {}
-    }
 }
 
 /// Whether typify sees `schema` as a union: `oneOf`/`anyOf` of two or more branches, through
@@ -419,34 +402,22 @@ fn every_ref(
     out: &mut Vec<String>,
     merged: &mut Vec<(String, String)>,
 ) {
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::String(reference)) = map.get("$ref") {
-                out.push(reference.clone());
-            }
-            if let Some(Value::Array(branches)) = map.get("allOf")
-                && branches.len() > 1
-            {
-                for (index, branch) in branches.iter().enumerate() {
-                    // Through nested compositions too: `adapt` wraps references to
-                    // nullable components as `{allOf: [$ref], nullable: true}`.
-                    let at = child(&child(pointer, "allOf"), &index.to_string());
-                    composition_refs(branch, &at, merged);
-                }
-            }
-            for (key, item) in map {
-                if !walk::DATA_KEYS.contains(&key.as_str()) {
-                    every_ref(item, &child(pointer, key), out, merged);
-                }
+    walk::objects(value, pointer, &mut |pointer, map| {
+        if let Some(Value::String(reference)) = map.get("$ref") {
+            out.push(reference.clone());
+        }
+        if let Some(Value::Array(branches)) = map.get("allOf")
+            && branches.len() > 1
+        {
+            for (index, branch) in branches.iter().enumerate() {
+                // Through nested compositions too: `adapt` wraps references to
+                // nullable components as `{allOf: [$ref], nullable: true}`.
+                let at = child(&child(pointer, "allOf"), &index.to_string());
+                composition_refs(branch, &at, merged);
             }
         }
-        Value::Array(items) => {
-            for (index, item) in items.iter().enumerate() {
-                every_ref(item, &child(pointer, &index.to_string()), out, merged);
-            }
-        }
-        _ => {}
-    }
+        true
+    });
 }
 
 /// Generates with the default configuration; the types and their fidelity on success.

@@ -13,7 +13,6 @@ use serde_json::{Map, Value, json};
 use crate::error::{child, unescape_token};
 use crate::load::Document;
 use crate::normalize::Note;
-use crate::walk::DATA_KEYS;
 
 /// Mends `doc` in place and returns a note for every mend.
 pub fn repair(doc: &mut Document) -> Vec<Note> {
@@ -197,7 +196,16 @@ enum Mend {
 /// not a string, or a cycle of references) according to where it stands.
 fn references(root: &mut Value, notes: &mut Vec<Note>) {
     let mut faults = Vec::new();
-    collect_faults(root, root, String::new(), &mut faults);
+    crate::walk::objects(root, "", &mut |pointer, map| match map
+        .get("$ref")
+        .and_then(|reference| reference_fault(root, reference))
+    {
+        Some(reason) => {
+            faults.push((pointer.to_owned(), reason));
+            false
+        }
+        None => true,
+    });
     // Deepest and last first, so that removing an array entry shifts nothing still to do.
     faults.sort_by(|a, b| b.0.cmp(&a.0));
     faults.dedup_by(|a, b| a.0 == b.0);
@@ -227,36 +235,6 @@ fn references(root: &mut Value, notes: &mut Vec<Note>) {
         if done {
             notes.push(note);
         }
-    }
-}
-
-fn collect_faults(
-    root: &Value,
-    value: &Value,
-    pointer: String,
-    faults: &mut Vec<(String, String)>,
-) {
-    match value {
-        Value::Object(map) => {
-            if let Some(reference) = map.get("$ref")
-                && let Some(reason) = reference_fault(root, reference)
-            {
-                faults.push((pointer, reason));
-                return;
-            }
-            for (key, item) in map {
-                if key.starts_with("x-") || DATA_KEYS.contains(&key.as_str()) {
-                    continue;
-                }
-                collect_faults(root, item, child(&pointer, key), faults);
-            }
-        }
-        Value::Array(items) => {
-            for (index, item) in items.iter().enumerate() {
-                collect_faults(root, item, child(&pointer, &index.to_string()), faults);
-            }
-        }
-        _ => {}
     }
 }
 

@@ -896,41 +896,13 @@ impl Normalizer<'_> {
     }
 }
 
-/// Whether `text` parses as the Rust type typify maps `format` to (formats it leaves as
-/// `String` always do).
+/// Whether `text` parses as the Rust type typify maps `format` to, with the parser the
+/// generated code calls (formats it leaves as `String` always do).
 fn parses_as_format(text: &str, format: &str) -> bool {
-    let digits =
-        |part: &str, count: usize| part.len() == count && part.bytes().all(|b| b.is_ascii_digit());
-    let date = |part: &str| {
-        let fields: Vec<&str> = part.split('-').collect();
-        fields.len() == 3 && digits(fields[0], 4) && digits(fields[1], 2) && digits(fields[2], 2)
-    };
     match format {
-        "date" => date(text),
-        "date-time" => {
-            let Some((day, time)) = text.split_once(['T', 't', ' ']) else {
-                return false;
-            };
-            // RFC 3339 requires an offset; chrono's `DateTime<Utc>` does too.
-            let offset_at = time.rfind(['Z', 'z', '+', '-']);
-            let Some(offset_at) = offset_at else {
-                return false;
-            };
-            let (clock, offset) = time.split_at(offset_at);
-            let clock = clock.split('.').next().unwrap_or("");
-            let clock_ok =
-                clock.split(':').count() == 3 && clock.split(':').all(|part| digits(part, 2));
-            let offset_ok = matches!(offset, "Z" | "z")
-                || (offset.len() == 6 && offset[1..].split(':').all(|part| digits(part, 2)));
-            date(day) && clock_ok && offset_ok
-        }
-        "uuid" => {
-            let groups: Vec<&str> = text.split('-').collect();
-            groups.len() == 5
-                && groups.iter().zip([8, 4, 4, 4, 12]).all(|(group, length)| {
-                    group.len() == length && group.bytes().all(|b| b.is_ascii_hexdigit())
-                })
-        }
+        "date" => text.parse::<chrono::NaiveDate>().is_ok(),
+        "date-time" => text.parse::<chrono::DateTime<chrono::Utc>>().is_ok(),
+        "uuid" => text.parse::<uuid::Uuid>().is_ok(),
         "ipv4" => text.parse::<std::net::Ipv4Addr>().is_ok(),
         "ipv6" => text.parse::<std::net::Ipv6Addr>().is_ok(),
         "ip" => text.parse::<std::net::IpAddr>().is_ok(),

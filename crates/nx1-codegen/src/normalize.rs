@@ -483,6 +483,7 @@ impl Normalizer<'_> {
         // A lifted branch brings its own, not yet normalised, `type`.
         self.type_keyword(map, pointer)?;
         self.any_of_beside_one_of(map, pointer);
+        self.union_siblings(map, pointer);
         // `enum: [a, b, null]` on a nullable schema: the null is what `nullable` says, and
         // left in the values typify names an `Option` wrapper and its enum alike.
         if map.get("nullable") == Some(&json!(true))
@@ -598,6 +599,68 @@ impl Normalizer<'_> {
                 self.note(
                     &child(pointer, "required"),
                     "`required` must list property names (it is not a flag on the property); dropped",
+                );
+            }
+        }
+    }
+
+    /// `minLength`, `minimum`, `uniqueItems`… beside a union without `type` constrain only
+    /// the values of their type, but typify takes them as fixing the union's type (an
+    /// `anyOf` of an object and a list with `uniqueItems` became a list). They move into
+    /// the inline branches of their type; a reference branch cannot take them, so there the
+    /// client leaves them to the server. Object keywords stay: `properties` beside `oneOf`
+    /// is a base that typify merges into each branch.
+    fn union_siblings(&mut self, map: &mut Map<String, Value>, pointer: &str) {
+        if map.contains_key("type") {
+            return;
+        }
+        let Some(keyword) = ["oneOf", "anyOf"]
+            .into_iter()
+            .find(|key| map.contains_key(*key))
+        else {
+            return;
+        };
+        for (family, keywords) in TYPE_SPECIFIC
+            .iter()
+            .filter(|(family, _)| *family != "object")
+        {
+            let moved: Vec<(String, Value)> = keywords
+                .iter()
+                .filter_map(|key| Some(((*key).to_owned(), map.remove(*key)?)))
+                .collect();
+            if moved.is_empty() {
+                continue;
+            }
+            let mut homeless = false;
+            if let Some(Value::Array(branches)) = map.get_mut(keyword) {
+                for branch in branches.iter_mut() {
+                    let Value::Object(branch) = branch else {
+                        continue;
+                    };
+                    if branch.contains_key("$ref") {
+                        homeless = true;
+                        continue;
+                    }
+                    let kind = branch.get("type").and_then(Value::as_str);
+                    let fits = match *family {
+                        "number" => matches!(kind, Some("number" | "integer")),
+                        other => kind == Some(other),
+                    };
+                    if fits {
+                        for (key, value) in &moved {
+                            branch.entry(key.clone()).or_insert_with(|| value.clone());
+                        }
+                    }
+                }
+            }
+            if homeless {
+                let keys: Vec<&str> = moved.iter().map(|(key, _)| key.as_str()).collect();
+                self.note(
+                    pointer,
+                    format!(
+                        "{} beside a union applies to its {family} branches; reference branches are checked by the server only",
+                        keys.join(", ")
+                    ),
                 );
             }
         }

@@ -316,3 +316,11 @@ fn defaults_that_do_not_parse_as_their_format_are_dropped() {
         "{type: string, format: uuid}",
     );
 }
+
+#[test]
+fn type_keywords_beside_a_union_move_into_its_branches() {
+    check(
+        "{anyOf: [{$ref: '#/components/schemas/Other'}, {type: array, items: {type: string}}, {type: 'null'}], uniqueItems: true, minLength: 2}",
+        "{anyOf: [{$ref: '#/components/schemas/Other'}, {type: array, items: {type: string}, uniqueItems: true}], nullable: true}",
+    );
+}

@@ -320,16 +320,14 @@ fn harness(
         targets,
     )?;
     let types = nx1_codegen::generate_types(prepared)?;
-    let dir = crates_dir.join(&plan.crate_name);
-    std::fs::create_dir_all(dir.join("src"))?;
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        format!(
-            "[package]\nname = \"{}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\n{}",
-            plan.crate_name, dependencies.client
-        ),
-    )?;
-    std::fs::write(dir.join("src/main.rs"), plan.harness(&types))?;
+    write_crate(
+        crates_dir,
+        &plan.crate_name,
+        &dependencies.client,
+        "main.rs",
+        &plan.harness(&types),
+    )
+    .map_err(anyhow::Error::msg)?;
     Ok(plan)
 }
 
@@ -360,15 +358,18 @@ impl CrateSpec<'_> {
             self.crates_dir,
             &format!("{}-{side}", self.crate_name),
             dependencies,
+            "lib.rs",
             &format!("{}{code}", self.header),
         )
     }
 }
 
+/// Writes a crate of one source file, `src/<file>` (`lib.rs` or `main.rs`).
 fn write_crate(
     crates_dir: &Path,
     name: &str,
     dependencies: &str,
+    file: &str,
     code: &str,
 ) -> Result<(), String> {
     let dir = crates_dir.join(name);
@@ -380,7 +381,7 @@ fn write_crate(
         ),
     )
     .map_err(|err| err.to_string())?;
-    std::fs::write(dir.join("src/lib.rs"), code).map_err(|err| err.to_string())
+    std::fs::write(dir.join("src").join(file), code).map_err(|err| err.to_string())
 }
 
 fn count_operations(value: &serde_json::Value) -> usize {

@@ -290,10 +290,7 @@ fn generate_one(
     entry.server = nx1_codegen::generate_server(&prepared, &Default::default())
         .map_err(|err| err.to_string())
         .and_then(|server| {
-            entry.handlers = server
-                .code
-                .matches("::nx1_server_runtime::OperationSpec {")
-                .count();
+            entry.handlers = server.operations;
             generated.write("server", &server.code, entry.handlers, &dependencies.server)
         });
     if round_trip && entry.client.is_ok() {

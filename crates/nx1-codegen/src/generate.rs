@@ -256,6 +256,8 @@ pub fn generate_types(prepared: &Prepared) -> Result<String, SpecError> {
 pub struct GeneratedServer {
     pub code: String,
     pub notes: Vec<Note>,
+    /// How many operations the router serves.
+    pub operations: usize,
 }
 
 /// Generates the axum server stubs for a prepared spec.
@@ -286,6 +288,7 @@ pub fn generate_server(
     Ok(GeneratedServer {
         code: prettyplease::unparse(&file),
         notes,
+        operations: prepared.server_operations.len(),
     })
 }
 

@@ -547,7 +547,9 @@ fn parse_type(ty: &RustType) -> Result<TokenStream, String> {
         .map_err(|_| format!("`{}` is not a Rust type", ty.0))
 }
 
-/// Emits the server module for the described operations.
+/// Emits the server module for the described operations: per operation its data, typed
+/// request, response enum, trait method and dispatch arm; around them the few items that
+/// name the trait. Everything else is ordinary code in the runtime.
 pub fn emit(
     operations: &[ServerOperation],
     security: &SecurityTable,
@@ -555,367 +557,29 @@ pub fn emit(
     types: TokenStream,
     config: &ServerConfig,
 ) -> Result<TokenStream, String> {
-    let rt: TokenStream = config
+    let runtime: TokenStream = config
         .runtime
         .parse()
         .map_err(|_| format!("`{}` is not a Rust path", config.runtime))?;
-    let trait_ident = format_ident!("{}", config.trait_name);
+    let rt = quote!(rt);
     let spec_json = serde_json::to_string(original).map_err(|err| err.to_string())?;
-
-    let schemes = security.schemes.iter().filter_map(|(name, kind)| {
-        let kind = match kind {
-            SchemeKind::ApiKeyHeader(header) => {
-                let header = header.to_ascii_lowercase();
-                quote!(#rt::Scheme::ApiKeyHeader(#header))
-            }
-            SchemeKind::ApiKeyQuery(param) => quote!(#rt::Scheme::ApiKeyQuery(#param)),
-            SchemeKind::ApiKeyCookie(cookie) => quote!(#rt::Scheme::ApiKeyCookie(#cookie)),
-            SchemeKind::HttpBearer | SchemeKind::OAuth2 => quote!(#rt::Scheme::Bearer),
-            SchemeKind::HttpBasic => quote!(#rt::Scheme::Basic),
-            SchemeKind::Other => return None,
-        };
-        Some(quote!((#name, #kind)))
-    });
-
     let mut specs = Vec::new();
-    let mut routes = Vec::new();
-    let mut requests = Vec::new();
-    let mut responses = Vec::new();
+    let mut items = Vec::new();
     let mut methods = Vec::new();
-    let mut handlers = Vec::new();
     let mut arms = Vec::new();
     for (index, operation) in operations.iter().enumerate() {
-        let pascal = sanitize_pascal(&operation.name);
-        let request_ident = format_ident!("{}Request", pascal);
-        let response_ident = format_ident!("{}Response", pascal);
-        let method_ident = format_ident!("{}", operation.name);
-        let handler_ident = format_ident!("handle_{}", operation.name);
-        let id = &operation.name;
-
-        // The operation as data for the runtime.
-        let params = operation.params.iter().map(|param| {
-            let name = &param.api_name;
-            let field = &param.field;
-            let location = match param.location {
-                "path" => quote!(#rt::Location::Path),
-                "query" => quote!(#rt::Location::Query),
-                "header" => quote!(#rt::Location::Header),
-                _ => quote!(#rt::Location::Cookie),
-            };
-            let required = param.required;
-            let schema = &param.schema;
-            let list = param.list;
-            let name = if param.location == "header" {
-                name.to_ascii_lowercase()
-            } else {
-                name.clone()
-            };
-            quote! {
-                #rt::ParamSpec { name: #name, field: #field, location: #location, required: #required, schema: #schema, list: #list }
-            }
-        });
-        let body_spec = match &operation.body {
-            Some(body) => {
-                let required = body.required;
-                let schema = &body.schema;
-                let media = match body.media {
-                    ServerMedia::Json => quote!(#rt::Media::Json),
-                    ServerMedia::Form => quote!(#rt::Media::Form),
-                    ServerMedia::Multipart => quote!(#rt::Media::Multipart),
-                    ServerMedia::Raw => quote!(#rt::Media::Raw),
-                };
-                quote!(Some(#rt::BodySpec { required: #required, media: #media, schema: #schema }))
-            }
-            None => quote!(None),
-        };
-        let alternatives = operation.security.iter().map(|all| quote!(&[#(#all),*]));
-        let success = match &operation.success {
-            Some((status, pointer)) => quote!(Some((#status, #pointer))),
-            None => quote!(None),
-        };
-        specs.push(quote! {
-            #rt::OperationSpec {
-                id: #id,
-                params: &[#(#params),*],
-                body: #body_spec,
-                security: &[#(#alternatives),*],
-                success: #success,
-            }
-        });
-        let method_upper = operation.method.to_ascii_uppercase();
-        let path = &operation.path;
-        let rest: Vec<&String> = config
-            .rest_params
-            .iter()
-            .filter(|name| path.ends_with(&format!("{{{name}}}")))
-            .collect();
-        routes.push(quote!((#method_upper, #path, #index, &[#(#rest),*])));
-
-        // The typed request.
-        let mut request_fields = Vec::new();
-        for param in &operation.params {
-            let field = format_ident!("{}", param.field);
-            let ty = parse_type(&param.ty)?;
-            let doc = format!("`{}` ({})", param.api_name, param.location);
-            if param.required {
-                request_fields.push(quote!(#[doc = #doc] pub #field: #ty,));
-            } else {
-                request_fields.push(
-                    quote!(#[doc = #doc] #[serde(default)] pub #field: ::std::option::Option<#ty>,),
-                );
-            }
-        }
-        let mut form_struct = None;
-        let mut fill_body = quote!();
-        if let Some(body) = &operation.body {
-            match body.media {
-                ServerMedia::Json | ServerMedia::Form => {
-                    let ty = parse_type(
-                        body.ty
-                            .as_ref()
-                            .unwrap_or(&RustType("::serde_json::Value".into())),
-                    )?;
-                    if body.required {
-                        request_fields.push(quote!(/// The request body.
-                            pub body: #ty,));
-                    } else {
-                        request_fields.push(quote!(/// The request body, when one was sent.
-                            #[serde(default)] pub body: ::std::option::Option<#ty>,));
-                    }
-                }
-                ServerMedia::Multipart => {
-                    let form_ident = format_ident!("{}Form", pascal);
-                    let mut form_fields = Vec::new();
-                    let mut file_fills = Vec::new();
-                    for field in &body.form_fields {
-                        let ident = format_ident!("{}", field.field);
-                        let api_name = &field.api_name;
-                        let doc = format!("Form field `{api_name}`.");
-                        match &field.ty {
-                            None => {
-                                let ty = if field.list {
-                                    quote!(::std::vec::Vec<#rt::UploadedFile>)
-                                } else if field.required {
-                                    quote!(#rt::UploadedFile)
-                                } else {
-                                    quote!(::std::option::Option<#rt::UploadedFile>)
-                                };
-                                form_fields
-                                    .push(quote!(#[doc = #doc] #[serde(skip)] pub #ident: #ty,));
-                                let fill = if field.list {
-                                    quote!(form.#ident = files.iter().filter(|(name, _)| name == #api_name).map(|(_, file)| file.clone()).collect();)
-                                } else if field.required {
-                                    quote!(if let Some((_, file)) = files.iter().find(|(name, _)| name == #api_name) { form.#ident = file.clone(); })
-                                } else {
-                                    quote!(form.#ident = files.iter().find(|(name, _)| name == #api_name).map(|(_, file)| file.clone());)
-                                };
-                                file_fills.push(fill);
-                            }
-                            Some(ty) => {
-                                let ty = parse_type(ty)?;
-                                let ty = if field.list {
-                                    quote!(::std::vec::Vec<#ty>)
-                                } else {
-                                    ty
-                                };
-                                if field.required {
-                                    form_fields.push(quote!(#[doc = #doc] #[serde(rename = #api_name)] pub #ident: #ty,));
-                                } else {
-                                    form_fields.push(quote!(#[doc = #doc] #[serde(rename = #api_name, default)] pub #ident: ::std::option::Option<#ty>,));
-                                }
-                            }
-                        }
-                    }
-                    let doc = format!("The multipart form of `{}`.", operation.name);
-                    form_struct = Some(quote! {
-                        #[doc = #doc]
-                        #[derive(Debug, Clone, ::serde::Deserialize)]
-                        pub struct #form_ident {
-                            #(#form_fields)*
-                        }
-                    });
-                    request_fields.push(quote!(/// The multipart form.
-                        pub body: #form_ident,));
-                    fill_body = quote! {
-                        if let #rt::Body::Multipart { files, .. } = &body {
-                            let form = &mut request.body;
-                            #(#file_fills)*
-                        }
-                    };
-                }
-                ServerMedia::Raw => {
-                    request_fields.push(quote!(/// The raw request body.
-                        #[serde(skip)] pub body: #rt::bytes::Bytes,));
-                    fill_body = quote! {
-                        if let #rt::Body::Raw(bytes) = &body {
-                            request.body = bytes.clone();
-                        }
-                    };
-                }
-            }
-        }
-        let request_doc = format!("The validated request of `{}`.", operation.name);
-        requests.push(quote! {
-            #form_struct
-            #[doc = #request_doc]
-            #[derive(Debug, Clone, ::serde::Deserialize)]
-            pub struct #request_ident {
-                #(#request_fields)*
-            }
-        });
-
-        // The per-status response.
-        let mut variants = Vec::new();
-        let mut into_arms = Vec::new();
-        for response in &operation.responses {
-            let variant = format_ident!("{}", response.variant);
-            let doc = format!("`{}`: {}", response.status, response.description);
-            let fixed_status = response.status.parse::<u16>().ok();
-            match (&response.payload, fixed_status) {
-                (Payload::Json(ty), Some(code)) => {
-                    let ty = parse_type(ty)?;
-                    variants.push(quote!(#[doc = #doc] #variant(#ty),));
-                    into_arms.push(quote!(Self::#variant(body) => json_response(#code, &body),));
-                }
-                (Payload::Json(ty), None) => {
-                    let ty = parse_type(ty)?;
-                    variants.push(quote!(#[doc = #doc] #variant(#rt::http::StatusCode, #ty),));
-                    into_arms.push(quote!(Self::#variant(status, body) => json_response(status.as_u16(), &body),));
-                }
-                (Payload::Raw(media), Some(code)) => {
-                    variants.push(quote!(#[doc = #doc] #variant(#rt::bytes::Bytes),));
-                    into_arms
-                        .push(quote!(Self::#variant(body) => raw_response(#code, #media, body),));
-                }
-                (Payload::Raw(media), None) => {
-                    variants.push(
-                        quote!(#[doc = #doc] #variant(#rt::http::StatusCode, #rt::bytes::Bytes),),
-                    );
-                    into_arms.push(quote!(Self::#variant(status, body) => raw_response(status.as_u16(), #media, body),));
-                }
-                (Payload::None, Some(code)) => {
-                    variants.push(quote!(#[doc = #doc] #variant,));
-                    into_arms.push(quote!(Self::#variant => empty_response(#code),));
-                }
-                (Payload::None, None) => {
-                    variants.push(quote!(#[doc = #doc] #variant(#rt::http::StatusCode),));
-                    into_arms
-                        .push(quote!(Self::#variant(status) => empty_response(status.as_u16()),));
-                }
-            }
-        }
-        let response_doc = format!("The responses `{}` documents.", operation.name);
-        responses.push(quote! {
-            #[doc = #response_doc]
-            #[derive(Debug)]
-            pub enum #response_ident {
-                #(#variants)*
-                /// `{"detail": ...}` with any status, as FastAPI's `HTTPException`.
-                Detail(#rt::http::StatusCode, ::std::string::String),
-                /// 501 `{"detail": "Not Implemented"}`: the default for every operation.
-                NotImplemented,
-                /// Any response at all, for what the spec does not describe.
-                Custom(#rt::axum::response::Response),
-            }
-
-            impl #rt::axum::response::IntoResponse for #response_ident {
-                fn into_response(self) -> #rt::axum::response::Response {
-                    match self {
-                        #(#into_arms)*
-                        Self::Detail(status, detail) => #rt::problem::detail(status, &detail),
-                        Self::NotImplemented => #rt::problem::not_implemented(),
-                        Self::Custom(response) => response,
-                    }
-                }
-            }
-        });
-
-        // The trait method and its handler.
-        let doc = &operation.doc;
-        let (principal_param, principal_arg, principal_bind) = match operation.auth {
-            Auth::Required => (
-                quote!(principal: Self::Principal,),
-                quote!(principal,),
-                quote! {
-                    let principal = match #rt::extract::credentials(&state.spec, operation, &parts.headers, parts.uri.query()) {
-                        Ok(Some(credentials)) => match state.api.authenticate(credentials).await {
-                            Ok(principal) => principal,
-                            Err(rejection) => return auth_rejected(rejection, operation),
-                        },
-                        Ok(None) => return auth_rejected(#rt::AuthError::Unauthorized("Not authenticated".into()), operation),
-                        Err(response) => return response,
-                    };
-                },
-            ),
-            Auth::Optional => (
-                quote!(principal: ::std::option::Option<Self::Principal>,),
-                quote!(principal,),
-                quote! {
-                    let principal = match #rt::extract::credentials(&state.spec, operation, &parts.headers, parts.uri.query()) {
-                        Ok(Some(credentials)) => match state.api.authenticate(credentials).await {
-                            Ok(principal) => Some(principal),
-                            Err(rejection) => return auth_rejected(rejection, operation),
-                        },
-                        Ok(None) => None,
-                        Err(response) => return response,
-                    };
-                },
-            ),
-            Auth::None => (quote!(), quote!(), quote!()),
-        };
-        let unused = match operation.auth {
-            Auth::None => quote!(let _ = request;),
-            _ => quote!(let _ = (principal, request);),
-        };
-        methods.push(quote! {
-            #[doc = #doc]
-            fn #method_ident(
-                &self,
-                #principal_param
-                request: #request_ident,
-            ) -> impl ::std::future::Future<Output = #response_ident> + Send {
-                #unused
-                async move {
-                    match self.fallback(&OPERATIONS[#index]).await {
-                        Some(response) => #response_ident::Custom(response),
-                        None => #response_ident::NotImplemented,
-                    }
-                }
-            }
-        });
-        handlers.push(quote! {
-            async fn #handler_ident<A: #trait_ident>(
-                state: &State<A>,
-                parts: &#rt::http::request::Parts,
-                path_params: &[(::std::string::String, ::std::string::String)],
-                bytes: #rt::bytes::Bytes,
-            ) -> #rt::axum::response::Response {
-                use #rt::axum::response::IntoResponse;
-                let operation = &OPERATIONS[#index];
-                let body = match #rt::extract::read_body(operation, &parts.headers, bytes).await {
-                    Ok(body) => body,
-                    Err(response) => return response,
-                };
-                #principal_bind
-                let fields = match #rt::extract::validate(&state.spec, operation, path_params, &parts.headers, parts.uri.query(), &body) {
-                    Ok(fields) => fields,
-                    Err(response) => return response,
-                };
-                #[allow(unused_mut)]
-                let mut request: #request_ident = match #rt::serde_json::from_value(#rt::serde_json::Value::Object(fields)) {
-                    Ok(request) => request,
-                    Err(_) => return #rt::problem::internal_error(),
-                };
-                #fill_body
-                state.api.#method_ident(#principal_arg request).await.into_response()
-            }
-        });
-        arms.push(quote!(#index => #handler_ident(&state, &parts, &params, bytes).await,));
+        specs.push(operation_data(operation, config, &rt));
+        items.push(request_struct(operation, &rt)?);
+        items.push(response_enum(operation, &rt)?);
+        methods.push(trait_method(index, operation));
+        arms.push(dispatch_arm(index, operation));
     }
-
+    let schemes = schemes(security, &rt);
+    let surroundings = surroundings(&format_ident!("{}", config.trait_name), &rt, methods, arms);
     let count = operations.len();
-    let trait_doc = "One method per operation of the spec. Every method has a default body that answers 501, so an implementation writes only the operations it serves.";
     Ok(quote! {
+        use #runtime as rt;
+
         /// Types used in requests and responses (the same as the client's).
         #[allow(clippy::all)]
         pub mod types {
@@ -927,17 +591,370 @@ pub fn emit(
 
         const SCHEMES: &[(&str, #rt::Scheme)] = &[#(#schemes),*];
 
-        /// Every operation, as data for the runtime.
+        /// Every operation, as data for the runtime, in the spec's order, which is the
+        /// order routes are tried in.
         pub const OPERATIONS: [#rt::OperationSpec; #count] = [#(#specs),*];
 
-        /// (method, path template, index into [`OPERATIONS`], rest-of-path parameters), in
-        /// the spec's order, which is the order routes are tried in.
-        pub const ROUTES: &[(&str, &str, usize, &[&str])] = &[#(#routes),*];
+        #(#items)*
+        #surroundings
+    })
+}
 
-        #(#requests)*
-        #(#responses)*
+/// The security schemes the runtime can check, by name.
+fn schemes(security: &SecurityTable, rt: &TokenStream) -> Vec<TokenStream> {
+    security
+        .schemes
+        .iter()
+        .filter_map(|(name, kind)| {
+            let kind = match kind {
+                SchemeKind::ApiKeyHeader(header) => {
+                    let header = header.to_ascii_lowercase();
+                    quote!(#rt::Scheme::ApiKeyHeader(#header))
+                }
+                SchemeKind::ApiKeyQuery(param) => quote!(#rt::Scheme::ApiKeyQuery(#param)),
+                SchemeKind::ApiKeyCookie(cookie) => quote!(#rt::Scheme::ApiKeyCookie(#cookie)),
+                SchemeKind::HttpBearer | SchemeKind::OAuth2 => quote!(#rt::Scheme::Bearer),
+                SchemeKind::HttpBasic => quote!(#rt::Scheme::Basic),
+                SchemeKind::Other => return None,
+            };
+            Some(quote!((#name, #kind)))
+        })
+        .collect()
+}
 
+/// The operation as data for the runtime: parameters, body, security, what a mock answers.
+/// Schema pointers are written relative to the operation where they can be.
+fn operation_data(
+    operation: &ServerOperation,
+    config: &ServerConfig,
+    rt: &TokenStream,
+) -> TokenStream {
+    let id = &operation.name;
+    let base = crate::tidy::operation_pointer(&operation.path, &operation.method);
+    let mut spec = quote!(#rt::OperationSpec::new(#id, #base));
+    if !operation.params.is_empty() {
+        let params = operation.params.iter().map(|param| {
+            let constructor = format_ident!("{}", param.location);
+            let name = if param.location == "header" {
+                param.api_name.to_ascii_lowercase()
+            } else {
+                param.api_name.clone()
+            };
+            let schema = relative_pointer(&base, &param.schema);
+            let mut param_spec = quote!(#rt::ParamSpec::#constructor(#name, #schema));
+            if param.field != name {
+                let field = &param.field;
+                param_spec.extend(quote!(.field(#field)));
+            }
+            if param.required && param.location != "path" {
+                param_spec.extend(quote!(.required()));
+            }
+            if param.list {
+                param_spec.extend(quote!(.list()));
+            }
+            param_spec
+        });
+        spec.extend(quote!(.params(&[#(#params),*])));
+    }
+    if let Some(body) = &operation.body {
+        let schema = relative_pointer(&base, &body.schema);
+        let constructor = format_ident!(
+            "{}",
+            match body.media {
+                ServerMedia::Json => "json",
+                ServerMedia::Form => "form",
+                ServerMedia::Multipart => "multipart",
+                ServerMedia::Raw => "raw",
+            }
+        );
+        let required = body.required.then(|| quote!(.required()));
+        spec.extend(quote!(.body(#rt::BodySpec::#constructor(#schema)#required)));
+    }
+    if !operation.security.is_empty() {
+        let alternatives = operation.security.iter().map(|all| quote!(&[#(#all),*]));
+        spec.extend(quote!(.security(&[#(#alternatives),*])));
+    }
+    if let Some((status, pointer)) = &operation.success {
+        let schema = relative_pointer(&base, pointer);
+        spec.extend(quote!(.success(#status, #schema)));
+    }
+    let rest: Vec<&String> = config
+        .rest_params
+        .iter()
+        .filter(|name| operation.path.ends_with(&format!("{{{name}}}")))
+        .collect();
+    if !rest.is_empty() {
+        spec.extend(quote!(.rest(&[#(#rest),*])));
+    }
+    spec
+}
+
+/// `pointer` as a relative JSON pointer from `base` (`0/…` below it, `1/…` below its
+/// parent) when it lies there; otherwise as it is.
+fn relative_pointer(base: &str, pointer: &str) -> String {
+    let parent = base.rsplit_once('/').map_or("", |(parent, _)| parent);
+    for (up, start) in [(0, base), (1, parent)] {
+        if let Some(rest) = pointer.strip_prefix(start)
+            && rest.starts_with('/')
+            && !start.is_empty()
+        {
+            return format!("{up}{rest}");
+        }
+    }
+    pointer.to_owned()
+}
+
+/// The typed request: one field per parameter and the body; multipart forms get their own
+/// struct, and files and raw bytes are attached from the body after deserialising.
+fn request_struct(operation: &ServerOperation, rt: &TokenStream) -> Result<TokenStream, String> {
+    let pascal = sanitize_pascal(&operation.name);
+    let request_ident = format_ident!("{}Request", pascal);
+    let mut fields = Vec::new();
+    for param in &operation.params {
+        let field = format_ident!("{}", param.field);
+        let ty = parse_type(&param.ty)?;
+        let doc = format!("`{}` ({})", param.api_name, param.location);
+        fields.push(if param.required {
+            quote!(#[doc = #doc] pub #field: #ty,)
+        } else {
+            quote!(#[doc = #doc] #[serde(default)] pub #field: ::std::option::Option<#ty>,)
+        });
+    }
+    let mut form = None;
+    let mut attach = None;
+    match operation.body.as_ref().map(|body| (body, body.media)) {
+        None => {}
+        Some((body, ServerMedia::Json | ServerMedia::Form)) => {
+            let ty = parse_type(
+                body.ty
+                    .as_ref()
+                    .unwrap_or(&RustType("::serde_json::Value".into())),
+            )?;
+            fields.push(if body.required {
+                quote!(/// The request body.
+                    pub body: #ty,)
+            } else {
+                quote!(/// The request body, when one was sent.
+                    #[serde(default)] pub body: ::std::option::Option<#ty>,)
+            });
+        }
+        Some((body, ServerMedia::Multipart)) => {
+            let form_ident = format_ident!("{}Form", pascal);
+            let (item, files) = form_struct(operation, &form_ident, &body.form_fields, rt)?;
+            form = Some(item);
+            fields.push(quote!(/// The multipart form.
+                pub body: #form_ident,));
+            attach = Some(quote! {
+                if let #rt::Body::Multipart { files, .. } = body {
+                    let form = &mut self.body;
+                    #(#files)*
+                }
+            });
+        }
+        Some((_, ServerMedia::Raw)) => {
+            fields.push(quote!(/// The raw request body.
+                #[serde(skip)] pub body: #rt::bytes::Bytes,));
+            attach = Some(quote! {
+                if let #rt::Body::Raw(bytes) = body {
+                    self.body = bytes.clone();
+                }
+            });
+        }
+    }
+    let attach = attach.map(|attach| quote!(fn attach(&mut self, body: &#rt::Body) { #attach }));
+    let doc = format!("The validated request of `{}`.", operation.name);
+    Ok(quote! {
+        #form
+        #[doc = #doc]
+        #[derive(Debug, Clone, ::serde::Deserialize)]
+        pub struct #request_ident {
+            #(#fields)*
+        }
+
+        impl #rt::TypedRequest for #request_ident { #attach }
+    })
+}
+
+/// A multipart body's struct (text fields deserialised, files skipped) and the statements
+/// that attach its files.
+fn form_struct(
+    operation: &ServerOperation,
+    form_ident: &proc_macro2::Ident,
+    form_fields: &[FormField],
+    rt: &TokenStream,
+) -> Result<(TokenStream, Vec<TokenStream>), String> {
+    let mut fields = Vec::new();
+    let mut files = Vec::new();
+    for field in form_fields {
+        let ident = format_ident!("{}", field.field);
+        let api_name = &field.api_name;
+        let doc = format!("Form field `{api_name}`.");
+        let Some(ty) = &field.ty else {
+            let (ty, fill) = if field.list {
+                (
+                    quote!(::std::vec::Vec<#rt::UploadedFile>),
+                    quote!(form.#ident = files.iter().filter(|(name, _)| name == #api_name).map(|(_, file)| file.clone()).collect();),
+                )
+            } else if field.required {
+                (
+                    quote!(#rt::UploadedFile),
+                    quote!(if let Some((_, file)) = files.iter().find(|(name, _)| name == #api_name) { form.#ident = file.clone(); }),
+                )
+            } else {
+                (
+                    quote!(::std::option::Option<#rt::UploadedFile>),
+                    quote!(form.#ident = files.iter().find(|(name, _)| name == #api_name).map(|(_, file)| file.clone());),
+                )
+            };
+            fields.push(quote!(#[doc = #doc] #[serde(skip)] pub #ident: #ty,));
+            files.push(fill);
+            continue;
+        };
+        let ty = parse_type(ty)?;
+        let ty = if field.list {
+            quote!(::std::vec::Vec<#ty>)
+        } else {
+            ty
+        };
+        fields.push(if field.required {
+            quote!(#[doc = #doc] #[serde(rename = #api_name)] pub #ident: #ty,)
+        } else {
+            quote!(#[doc = #doc] #[serde(rename = #api_name, default)] pub #ident: ::std::option::Option<#ty>,)
+        });
+    }
+    let doc = format!("The multipart form of `{}`.", operation.name);
+    let item = quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, ::serde::Deserialize)]
+        pub struct #form_ident {
+            #(#fields)*
+        }
+    };
+    Ok((item, files))
+}
+
+/// The per-status response enum and how each variant answers.
+fn response_enum(operation: &ServerOperation, rt: &TokenStream) -> Result<TokenStream, String> {
+    let response_ident = format_ident!("{}Response", sanitize_pascal(&operation.name));
+    let mut variants = Vec::new();
+    let mut arms = Vec::new();
+    for response in &operation.responses {
+        let variant = format_ident!("{}", response.variant);
+        let doc = format!("`{}`: {}", response.status, response.description);
+        // A fixed status is part of the variant; a range or `default` carries its status.
+        let (status_field, status_bind, code) = match response.status.parse::<u16>() {
+            Ok(code) => (quote!(), quote!(), quote!(#code)),
+            Err(_) => (
+                quote!(#rt::http::StatusCode,),
+                quote!(status,),
+                quote!(status.as_u16()),
+            ),
+        };
+        match &response.payload {
+            Payload::Json(ty) => {
+                let ty = parse_type(ty)?;
+                variants.push(quote!(#[doc = #doc] #variant(#status_field #ty),));
+                arms.push(
+                    quote!(Self::#variant(#status_bind body) => #rt::respond::json(#code, &body),),
+                );
+            }
+            Payload::Raw(media) => {
+                variants.push(quote!(#[doc = #doc] #variant(#status_field #rt::bytes::Bytes),));
+                arms.push(quote!(Self::#variant(#status_bind body) => #rt::respond::raw(#code, #media, body),));
+            }
+            Payload::None if status_bind.is_empty() => {
+                variants.push(quote!(#[doc = #doc] #variant,));
+                arms.push(quote!(Self::#variant => #rt::respond::empty(#code),));
+            }
+            Payload::None => {
+                variants.push(quote!(#[doc = #doc] #variant(#rt::http::StatusCode),));
+                arms.push(quote!(Self::#variant(status) => #rt::respond::empty(#code),));
+            }
+        }
+    }
+    let doc = format!("The responses `{}` documents.", operation.name);
+    Ok(quote! {
+        #[doc = #doc]
+        #[derive(Debug)]
+        pub enum #response_ident {
+            #(#variants)*
+            /// `{"detail": ...}` with any status, as FastAPI's `HTTPException`.
+            Detail(#rt::http::StatusCode, ::std::string::String),
+            /// 501 `{"detail": "Not Implemented"}`: the default for every operation.
+            NotImplemented,
+            /// Any response at all, for what the spec does not describe.
+            Custom(#rt::axum::response::Response),
+        }
+
+        impl #rt::axum::response::IntoResponse for #response_ident {
+            fn into_response(self) -> #rt::axum::response::Response {
+                match self {
+                    #(#arms)*
+                    Self::Detail(status, detail) => #rt::problem::detail(status, &detail),
+                    Self::NotImplemented => #rt::problem::not_implemented(),
+                    Self::Custom(response) => response,
+                }
+            }
+        }
+    })
+}
+
+/// The trait method, whose default asks `fallback` and otherwise answers 501.
+fn trait_method(index: usize, operation: &ServerOperation) -> TokenStream {
+    let pascal = sanitize_pascal(&operation.name);
+    let request_ident = format_ident!("{}Request", pascal);
+    let response_ident = format_ident!("{}Response", pascal);
+    let method_ident = format_ident!("{}", operation.name);
+    let doc = &operation.doc;
+    let principal = match operation.auth {
+        Auth::Required => quote!(principal: Self::Principal,),
+        Auth::Optional => quote!(principal: ::std::option::Option<Self::Principal>,),
+        Auth::None => quote!(),
+    };
+    quote! {
+        #[doc = #doc]
+        fn #method_ident(
+            &self,
+            #principal
+            request: #request_ident,
+        ) -> impl ::std::future::Future<Output = #response_ident> + Send {
+            async move {
+                self.fallback(&OPERATIONS[#index])
+                    .await
+                    .map_or(#response_ident::NotImplemented, #response_ident::Custom)
+            }
+        }
+    }
+}
+
+/// `index => state.<access>(routed, A::method)`: the runtime's handler with this
+/// operation's access mode and trait method.
+fn dispatch_arm(index: usize, operation: &ServerOperation) -> TokenStream {
+    let method_ident = format_ident!("{}", operation.name);
+    let access = format_ident!(
+        "{}",
+        match operation.auth {
+            Auth::Required => "required",
+            Auth::Optional => "optional",
+            Auth::None => "public",
+        }
+    );
+    quote!(#index => state.#access(routed, A::#method_ident).await,)
+}
+
+/// The trait and the router: the items that name the trait, kept short; the work they do is
+/// the runtime's.
+fn surroundings(
+    trait_ident: &proc_macro2::Ident,
+    rt: &TokenStream,
+    methods: Vec<TokenStream>,
+    arms: Vec<TokenStream>,
+) -> TokenStream {
+    let trait_doc = "One method per operation of the spec. Every method has a default body that answers 501, so an implementation writes only the operations it serves.";
+    quote! {
         #[doc = #trait_doc]
+        // The default bodies do not read their arguments.
+        #[allow(unused_variables)]
         pub trait #trait_ident: Send + Sync + 'static {
             /// Who made the request, as `authenticate` established it.
             type Principal: Send + 'static;
@@ -955,25 +972,23 @@ pub fn emit(
                 &self,
                 operation: &'static #rt::OperationSpec,
             ) -> impl ::std::future::Future<Output = Option<#rt::axum::response::Response>> + Send {
-                let _ = operation;
                 async { None }
+            }
+
+            /// Answers a request the runtime refused before any method ran (`operation` is
+            /// `None` when no route matched). The default answers as FastAPI does.
+            fn reject(
+                &self,
+                operation: Option<&'static #rt::OperationSpec>,
+                rejection: #rt::Rejection,
+            ) -> #rt::axum::response::Response {
+                #rt::axum::response::IntoResponse::into_response(rejection)
             }
 
             #(#methods)*
         }
 
-        /// Limits and options of the generated router.
-        #[derive(Debug, Clone)]
-        pub struct ServerConfig {
-            /// Bodies larger than this answer 413. Default: 16 MiB.
-            pub body_limit: usize,
-        }
-
-        impl Default for ServerConfig {
-            fn default() -> Self {
-                ServerConfig { body_limit: 16 * 1024 * 1024 }
-            }
-        }
+        pub use #rt::ServerConfig;
 
         struct State<A> {
             api: A,
@@ -989,12 +1004,10 @@ pub fn emit(
 
         /// [`router`] with explicit limits.
         pub fn router_with<A: #trait_ident>(api: A, config: ServerConfig) -> #rt::axum::Router {
-            // The embedded spec was written by the generator from a parsed document.
-            let root = #rt::serde_json::from_str(SPEC_JSON).unwrap_or_default();
             let state = ::std::sync::Arc::new(State {
                 api,
-                spec: #rt::ApiSpec { schemas: #rt::SchemaSet::new(root), schemes: SCHEMES },
-                routes: #rt::RouteTable::new(ROUTES),
+                spec: #rt::ApiSpec::new(SPEC_JSON, SCHEMES),
+                routes: #rt::RouteTable::of(&OPERATIONS),
                 config,
             });
             #rt::axum::Router::new().fallback(move |request: #rt::axum::extract::Request| {
@@ -1003,80 +1016,89 @@ pub fn emit(
             })
         }
 
+        /// The runtime's handler for one operation, by its access mode; `method` is the
+        /// trait's. A spec may use only some of the modes.
+        #[allow(dead_code)]
+        impl<A: #trait_ident> State<A> {
+            async fn run<M, R, F>(
+                &self,
+                access: M,
+                routed: #rt::Routed,
+                method: impl FnOnce(M::Principal<A::Principal>, R) -> F,
+            ) -> #rt::axum::response::Response
+            where
+                M: #rt::serve::Access,
+                R: #rt::TypedRequest,
+                F: ::std::future::Future<Output: #rt::axum::response::IntoResponse>,
+            {
+                let Some(operation) = OPERATIONS.get(routed.operation) else {
+                    return self.api.reject(None, #rt::Rejection::NotFound);
+                };
+                let authenticate = |credentials| self.api.authenticate(credentials);
+                let reject = |rejection| self.api.reject(Some(operation), rejection);
+                #rt::serve::handle(access, &self.spec, operation, routed, authenticate, reject, method)
+                    .await
+            }
+
+            async fn public<'s, R, F>(
+                &'s self,
+                routed: #rt::Routed,
+                method: impl FnOnce(&'s A, R) -> F,
+            ) -> #rt::axum::response::Response
+            where
+                R: #rt::TypedRequest,
+                F: ::std::future::Future<Output: #rt::axum::response::IntoResponse>,
+            {
+                self.run(#rt::serve::Public, routed, |(), request| method(&self.api, request)).await
+            }
+
+            async fn optional<'s, R, F>(
+                &'s self,
+                routed: #rt::Routed,
+                method: impl FnOnce(&'s A, Option<A::Principal>, R) -> F,
+            ) -> #rt::axum::response::Response
+            where
+                R: #rt::TypedRequest,
+                F: ::std::future::Future<Output: #rt::axum::response::IntoResponse>,
+            {
+                let call = |principal, request| method(&self.api, principal, request);
+                self.run(#rt::serve::Optional, routed, call).await
+            }
+
+            async fn required<'s, R, F>(
+                &'s self,
+                routed: #rt::Routed,
+                method: impl FnOnce(&'s A, A::Principal, R) -> F,
+            ) -> #rt::axum::response::Response
+            where
+                R: #rt::TypedRequest,
+                F: ::std::future::Future<Output: #rt::axum::response::IntoResponse>,
+            {
+                let call = |principal, request| method(&self.api, principal, request);
+                self.run(#rt::serve::Required, routed, call).await
+            }
+        }
+
         async fn dispatch<A: #trait_ident>(
             state: ::std::sync::Arc<State<A>>,
             request: #rt::axum::extract::Request,
         ) -> #rt::axum::response::Response {
-            let (parts, body) = request.into_parts();
-            let (operation, params) = match state.routes.find(parts.method.as_str(), parts.uri.path()) {
-                #rt::Match::Found { operation, params } => (operation, params),
-                #rt::Match::MethodNotAllowed(allowed) => return #rt::problem::method_not_allowed(&allowed),
-                #rt::Match::Redirect(path) => {
-                    let location = match parts.uri.query() {
-                        Some(query) => format!("{path}?{query}"),
-                        None => path,
-                    };
-                    return #rt::problem::redirect(&location);
-                }
-                #rt::Match::NotFound => return #rt::problem::not_found(),
+            let routed = match #rt::serve::route(&state.routes, &state.config, request).await {
+                Ok(routed) => routed,
+                Err(rejection) => return state.api.reject(None, rejection),
             };
-            let bytes = match #rt::axum::body::to_bytes(body, state.config.body_limit).await {
-                Ok(bytes) => bytes,
-                Err(_) => return #rt::problem::payload_too_large(state.config.body_limit),
-            };
+            let id = OPERATIONS.get(routed.operation).map_or("unknown", |operation| operation.id);
             // A panic in the implementation answers 500 and is logged; the server stays up.
-            let id = OPERATIONS.get(operation).map_or("unknown", |spec| spec.id);
-            #rt::panic::guard(id, async move {
-                match operation {
-                    #(#arms)*
-                    _ => #rt::problem::not_found(),
-                }
-            })
-            .await
+            #rt::panic::guard(id, call(&state, routed)).await
         }
 
-        fn auth_rejected(rejection: #rt::AuthError, operation: &#rt::OperationSpec) -> #rt::axum::response::Response {
-            let accepted: Vec<(&'static str, #rt::Scheme)> = operation
-                .security
-                .iter()
-                .flat_map(|all| all.iter())
-                .filter_map(|name| SCHEMES.iter().find(|(n, _)| n == name).copied())
-                .collect();
-            match rejection {
-                #rt::AuthError::Unauthorized(detail) => {
-                    #rt::problem::unauthorized(&detail, #rt::auth::challenge(&accepted))
-                }
-                #rt::AuthError::Forbidden(detail) => {
-                    #rt::problem::detail(#rt::http::StatusCode::FORBIDDEN, &detail)
-                }
+        async fn call<A: #trait_ident>(state: &State<A>, routed: #rt::Routed) -> #rt::axum::response::Response {
+            match routed.operation {
+                #(#arms)*
+                _ => state.api.reject(None, #rt::Rejection::NotFound),
             }
         }
-
-        #[allow(dead_code)]
-        fn json_response<T: ::serde::Serialize>(status: u16, body: &T) -> #rt::axum::response::Response {
-            use #rt::axum::response::IntoResponse;
-            let status = #rt::http::StatusCode::from_u16(status).unwrap_or(#rt::http::StatusCode::OK);
-            match #rt::serde_json::to_vec(body) {
-                Ok(bytes) => (status, [(#rt::http::header::CONTENT_TYPE, "application/json")], bytes).into_response(),
-                Err(_) => #rt::problem::internal_error(),
-            }
-        }
-
-        #[allow(dead_code)]
-        fn raw_response(status: u16, media_type: &'static str, body: #rt::bytes::Bytes) -> #rt::axum::response::Response {
-            use #rt::axum::response::IntoResponse;
-            let status = #rt::http::StatusCode::from_u16(status).unwrap_or(#rt::http::StatusCode::OK);
-            (status, [(#rt::http::header::CONTENT_TYPE, media_type)], body).into_response()
-        }
-
-        #[allow(dead_code)]
-        fn empty_response(status: u16) -> #rt::axum::response::Response {
-            use #rt::axum::response::IntoResponse;
-            #rt::http::StatusCode::from_u16(status).unwrap_or(#rt::http::StatusCode::OK).into_response()
-        }
-
-        #(#handlers)*
-    })
+    }
 }
 
 #[cfg(test)]
@@ -1090,6 +1112,31 @@ mod tests {
         assert_eq!(status_variant("4XX"), "Status4xx");
         assert_eq!(status_variant("default"), "Default");
         assert_eq!(status_variant("299"), "Status299");
+    }
+
+    #[test]
+    fn relative_pointers() {
+        let base = "/paths/~1jobs~1{id}/get";
+        assert_eq!(
+            relative_pointer(base, "/paths/~1jobs~1{id}/get/parameters/0/schema"),
+            "0/parameters/0/schema"
+        );
+        assert_eq!(
+            relative_pointer(base, "/paths/~1jobs~1{id}/parameters/1/schema"),
+            "1/parameters/1/schema"
+        );
+        assert_eq!(
+            relative_pointer(base, "/paths/~1jobs~1{id}/getter/x"),
+            "1/getter/x"
+        );
+        assert_eq!(
+            relative_pointer(base, "/components/parameters/Id/schema"),
+            "/components/parameters/Id/schema"
+        );
+        assert_eq!(
+            relative_pointer(base, "/x-nx1-no-schema"),
+            "/x-nx1-no-schema"
+        );
     }
 
     #[test]

@@ -166,7 +166,7 @@ impl nx1_server::Nx1Api for Mock {
         operation: &'static OperationSpec,
     ) -> Option<axum::response::Response> {
         let (status, pointer) = operation.success?;
-        let schema = self.inner.schemas.at(pointer)?;
+        let schema = self.inner.schemas.of(operation, pointer)?;
         let body = example::example(&self.inner.schemas, schema);
         let status = axum::http::StatusCode::from_u16(status).ok()?;
         Some(axum::response::IntoResponse::into_response((

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use axum::body::Body;
 use http_body_util::BodyExt;
 use nx1_client::{Client, Error, ErrorExt, forms, types};
@@ -89,7 +89,8 @@ fn body<T: DeserializeOwned>(operation_id: &str) -> T {
         .unwrap_or_else(|| panic!("no operation {operation_id}"));
     let pointer = operation.body.expect("the operation has a body").schema;
     let schemas = SchemaSet::new(spec());
-    let value = example::example(&schemas, schemas.at(pointer).expect("body schema"));
+    let schema = schemas.of(operation, pointer).expect("body schema");
+    let value = example::example(&schemas, schema);
     serde_json::from_value(value.clone()).unwrap_or_else(|err| {
         panic!("{operation_id}: example {value} does not fit the client type: {err}")
     })
@@ -312,7 +313,7 @@ async fn every_operation_round_trips_and_matches_the_original_schema() -> Result
 
     // Every body the mock sent, against the original schema of its operation and status.
     let spec = spec();
-    let routes = RouteTable::new(nx1_server::ROUTES);
+    let routes = RouteTable::of(&nx1_server::OPERATIONS);
     let exchanges = log.lock().unwrap().clone();
     assert_eq!(exchanges.len(), in_spec.len());
     let mut validated = 0;
@@ -320,10 +321,8 @@ async fn every_operation_round_trips_and_matches_the_original_schema() -> Result
         let Match::Found { operation, .. } = routes.find(&exchange.method, &exchange.path) else {
             bail!("{} {} did not route", exchange.method, exchange.path);
         };
-        let (method, template, _, _) = nx1_server::ROUTES
-            .iter()
-            .find(|route| route.2 == operation)
-            .context("route of the operation")?;
+        let operation = &nx1_server::OPERATIONS[operation];
+        let (method, template) = (operation.method(), operation.path());
         // A URI fragment: the pointer's braces must be percent-encoded.
         let pointer = format!(
             "#/paths/{}/{}/responses/{}/content/application~1json/schema",

@@ -4,12 +4,11 @@
 //! together.
 
 use axum::http::{HeaderMap, header};
-use axum::response::Response;
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
 use crate::auth::{self, Credentials, Scheme};
-use crate::problem;
+use crate::rejection::Rejection;
 use crate::validate::{LocItem, SchemaSet, Source, ValidationError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,10 +39,57 @@ pub struct ParamSpec {
     pub field: &'static str,
     pub location: Location,
     pub required: bool,
-    /// JSON pointer of the parameter's schema in the spec.
+    /// The parameter's schema: a JSON pointer in the spec, or a relative JSON pointer from
+    /// the operation (see [`SchemaSet::at_from`]).
     pub schema: &'static str,
     /// A query parameter that repeats (`?ids=a&ids=b`).
     pub list: bool,
+}
+
+impl ParamSpec {
+    /// A parameter whose field is named as it is on the wire; required only in the path.
+    pub const fn new(location: Location, name: &'static str, schema: &'static str) -> Self {
+        ParamSpec {
+            name,
+            field: name,
+            location,
+            required: matches!(location, Location::Path),
+            schema,
+            list: false,
+        }
+    }
+
+    pub const fn path(name: &'static str, schema: &'static str) -> Self {
+        ParamSpec::new(Location::Path, name, schema)
+    }
+
+    pub const fn query(name: &'static str, schema: &'static str) -> Self {
+        ParamSpec::new(Location::Query, name, schema)
+    }
+
+    pub const fn header(name: &'static str, schema: &'static str) -> Self {
+        ParamSpec::new(Location::Header, name, schema)
+    }
+
+    pub const fn cookie(name: &'static str, schema: &'static str) -> Self {
+        ParamSpec::new(Location::Cookie, name, schema)
+    }
+
+    /// The request struct's field, where it differs from the name.
+    pub const fn field(mut self, field: &'static str) -> Self {
+        self.field = field;
+        self
+    }
+
+    pub const fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    pub const fn list(mut self) -> Self {
+        self.list = true;
+        self
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,20 +104,122 @@ pub enum Media {
 pub struct BodySpec {
     pub required: bool,
     pub media: Media,
-    /// JSON pointer of the body schema in the spec.
+    /// The body schema, as [`ParamSpec::schema`].
     pub schema: &'static str,
+}
+
+impl BodySpec {
+    pub const fn new(media: Media, schema: &'static str) -> Self {
+        BodySpec {
+            required: false,
+            media,
+            schema,
+        }
+    }
+
+    pub const fn json(schema: &'static str) -> Self {
+        BodySpec::new(Media::Json, schema)
+    }
+
+    pub const fn form(schema: &'static str) -> Self {
+        BodySpec::new(Media::Form, schema)
+    }
+
+    pub const fn multipart(schema: &'static str) -> Self {
+        BodySpec::new(Media::Multipart, schema)
+    }
+
+    pub const fn raw(schema: &'static str) -> Self {
+        BodySpec::new(Media::Raw, schema)
+    }
+
+    pub const fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
 pub struct OperationSpec {
     pub id: &'static str,
+    /// JSON pointer of the operation in the spec; relative schema pointers start here.
+    pub pointer: &'static str,
     pub params: &'static [ParamSpec],
     pub body: Option<BodySpec>,
     /// Alternatives of scheme names; empty: no authentication.
     pub security: &'static [&'static [&'static str]],
-    /// The first documented success status with a JSON body, and the pointer of its schema
-    /// in the spec: what a mock answers.
+    /// The first documented success status with a JSON body, and its schema (as
+    /// [`ParamSpec::schema`]): what a mock answers.
     pub success: Option<(u16, &'static str)>,
+    /// Path parameters that take the rest of the path, slashes included.
+    pub rest: &'static [&'static str],
+}
+
+impl OperationSpec {
+    /// An operation without parameters, body, security or success schema.
+    pub const fn new(id: &'static str, pointer: &'static str) -> Self {
+        OperationSpec {
+            id,
+            pointer,
+            params: &[],
+            body: None,
+            security: &[],
+            success: None,
+            rest: &[],
+        }
+    }
+
+    /// The HTTP method, upper-case, read from the pointer (`/paths/~1a/get` → `GET`).
+    pub fn method(&self) -> &'static str {
+        let method = self.pointer.rsplit('/').next().unwrap_or_default();
+        crate::routing::METHODS
+            .iter()
+            .find(|known| known.eq_ignore_ascii_case(method))
+            .copied()
+            .unwrap_or("GET")
+    }
+
+    /// The path template, read from the pointer (`/paths/~1a~1{id}/get` → `/a/{id}`).
+    pub fn path(&self) -> String {
+        let item = self
+            .pointer
+            .strip_prefix("/paths/")
+            .and_then(|rest| rest.rsplit_once('/'))
+            .map_or("", |(item, _)| item);
+        item.replace("~1", "/").replace("~0", "~")
+    }
+
+    pub const fn rest(mut self, names: &'static [&'static str]) -> Self {
+        self.rest = names;
+        self
+    }
+
+    pub const fn params(mut self, params: &'static [ParamSpec]) -> Self {
+        self.params = params;
+        self
+    }
+
+    pub const fn body(mut self, body: BodySpec) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    pub const fn security(mut self, security: &'static [&'static [&'static str]]) -> Self {
+        self.security = security;
+        self
+    }
+
+    pub const fn success(mut self, status: u16, schema: &'static str) -> Self {
+        self.success = Some((status, schema));
+        self
+    }
+}
+
+impl SchemaSet {
+    /// A schema pointer of `operation` (absolute or relative to it) resolved in the spec.
+    pub fn of(&self, operation: &OperationSpec, pointer: &str) -> Option<&Value> {
+        self.at_from(operation.pointer, pointer)
+    }
 }
 
 /// What every operation of one API shares.
@@ -79,6 +227,31 @@ pub struct OperationSpec {
 pub struct ApiSpec {
     pub schemas: SchemaSet,
     pub schemes: &'static [(&'static str, Scheme)],
+}
+
+impl ApiSpec {
+    /// The spec embedded by the generator (as JSON) and its security schemes.
+    pub fn new(spec_json: &str, schemes: &'static [(&'static str, Scheme)]) -> Self {
+        // The embedded spec was written by the generator from a parsed document.
+        let root = serde_json::from_str(spec_json).unwrap_or_default();
+        ApiSpec {
+            schemas: SchemaSet::new(root),
+            schemes,
+        }
+    }
+
+    /// The schemes `operation` accepts, each once, in the order its `security` names them.
+    pub fn accepted(&self, operation: &OperationSpec) -> Vec<(&'static str, Scheme)> {
+        let mut accepted: Vec<(&'static str, Scheme)> = Vec::new();
+        for name in operation.security.iter().flat_map(|all| all.iter()) {
+            if let Some((scheme_name, kind)) = self.schemes.iter().find(|(n, _)| n == name)
+                && !accepted.iter().any(|(n, _)| n == scheme_name)
+            {
+                accepted.push((scheme_name, *kind));
+            }
+        }
+        accepted
+    }
 }
 
 /// An uploaded file of a multipart body.
@@ -120,7 +293,7 @@ pub async fn read_body(
     operation: &OperationSpec,
     headers: &HeaderMap,
     bytes: Bytes,
-) -> Result<Body, Response> {
+) -> Result<Body, Rejection> {
     let Some(spec) = operation.body else {
         return Ok(Body::Absent);
     };
@@ -162,7 +335,7 @@ pub async fn read_body(
 
 /// FastAPI's answer to a body that is not JSON: the position is a character offset and the
 /// message Python's `json` module would give.
-fn json_invalid(bytes: &[u8], err: &serde_json::Error) -> Response {
+fn json_invalid(bytes: &[u8], err: &serde_json::Error) -> Rejection {
     let text = String::from_utf8_lossy(bytes);
     // Python reports an early end at the length of the document, anything else at the
     // character that broke it (serde_json's column is 1-based).
@@ -192,16 +365,16 @@ fn json_invalid(bytes: &[u8], err: &serde_json::Error) -> Response {
             }
         }
     };
-    problem::validation(&[ValidationError {
+    Rejection::InvalidJson(Box::new(ValidationError {
         kind: "json_invalid".into(),
         loc: vec![LocItem::from("body"), LocItem::Index(position)],
         msg: "JSON decode error".into(),
         input: json!({}),
         ctx: Some(Map::from_iter([("error".to_owned(), json!(message))])),
-    }])
+    }))
 }
 
-async fn read_multipart(content_type: &str, bytes: Bytes) -> Result<Body, Response> {
+async fn read_multipart(content_type: &str, bytes: Bytes) -> Result<Body, Rejection> {
     let mut fields = Vec::new();
     let mut files = Vec::new();
     if let Some(boundary) = multipart_boundary(content_type) {
@@ -373,18 +546,11 @@ pub fn credentials(
     operation: &OperationSpec,
     headers: &HeaderMap,
     query: Option<&str>,
-) -> Result<Option<Credentials>, Response> {
+) -> Result<Option<Credentials>, Rejection> {
     if operation.security.is_empty() || operation.security.iter().any(|all| all.is_empty()) {
         return Ok(None);
     }
-    let mut accepted: Vec<(&'static str, Scheme)> = Vec::new();
-    for name in operation.security.iter().flat_map(|all| all.iter()) {
-        if let Some((scheme_name, kind)) = api.schemes.iter().find(|(n, _)| n == name)
-            && !accepted.iter().any(|(n, _)| n == scheme_name)
-        {
-            accepted.push((scheme_name, *kind));
-        }
-    }
+    let accepted = api.accepted(operation);
     let found = auth::extract(&accepted, headers, query);
     let satisfied = operation.security.iter().any(|all| {
         all.iter().all(|name| {
@@ -397,7 +563,10 @@ pub fn credentials(
     if satisfied {
         Ok(Some(found))
     } else {
-        Err(problem::not_authenticated(auth::challenge(&accepted)))
+        Err(Rejection::NotAuthenticated {
+            detail: "Not authenticated".into(),
+            challenge: auth::challenge(&accepted),
+        })
     }
 }
 
@@ -410,7 +579,7 @@ pub fn validate(
     headers: &HeaderMap,
     query: Option<&str>,
     body: &Body,
-) -> Result<Map<String, Value>, Response> {
+) -> Result<Map<String, Value>, Rejection> {
     let query_pairs = query.map(auth::form_urlencoded_pairs).unwrap_or_default();
     let mut fields = Map::new();
     let mut errors = Vec::new();
@@ -427,7 +596,10 @@ pub fn validate(
         {
             let raw = raw_param(param, path_params, headers, &query_pairs);
             let mut loc = vec![LocItem::from(location.name()), LocItem::from(param.name)];
-            let schema = api.schemas.at(param.schema).unwrap_or(&Value::Null);
+            let schema = api
+                .schemas
+                .of(operation, param.schema)
+                .unwrap_or(&Value::Null);
             match raw {
                 None if param.required => {
                     errors.push(ValidationError::missing(&loc, Value::Null));
@@ -443,7 +615,10 @@ pub fn validate(
         }
     }
     if let Some(spec) = operation.body {
-        let schema = api.schemas.at(spec.schema).unwrap_or(&Value::Null);
+        let schema = api
+            .schemas
+            .of(operation, spec.schema)
+            .unwrap_or(&Value::Null);
         let mut loc = vec![LocItem::from("body")];
         match body {
             Body::Absent if spec.required => {
@@ -496,7 +671,7 @@ pub fn validate(
     if errors.is_empty() {
         Ok(fields)
     } else {
-        Err(problem::validation(&errors))
+        Err(Rejection::Invalid(errors))
     }
 }
 

@@ -39,7 +39,26 @@ pub struct RouteTable {
     routes: Vec<Route>,
 }
 
+/// The methods an OpenAPI path item can hold, as a request line spells them.
+pub const METHODS: [&str; 8] = [
+    "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE",
+];
+
 impl RouteTable {
+    /// The routes of `operations`, in their order (the spec's).
+    pub fn of(operations: &[crate::OperationSpec]) -> Self {
+        let routes = operations
+            .iter()
+            .enumerate()
+            .map(|(index, operation)| Route {
+                method: operation.method(),
+                segments: parse(&operation.path(), operation.rest),
+                operation: index,
+            })
+            .collect();
+        RouteTable { routes }
+    }
+
     /// `routes`: (HTTP method, path template, operation index, names of parameters that
     /// take the rest of the path).
     pub fn new(routes: &[(&'static str, &str, usize, &[&str])]) -> Self {
@@ -209,6 +228,37 @@ mod tests {
                 operation: 4,
                 params: vec![("app_id".into(), "a b".into())]
             }
+        );
+    }
+
+    #[test]
+    fn routes_from_operation_pointers() {
+        const OPERATIONS: [crate::OperationSpec; 3] = [
+            crate::OperationSpec::new("a", "/paths/~1files~1{path}/get").rest(&["path"]),
+            crate::OperationSpec::new("b", "/paths/~1odd~0name/delete"),
+            crate::OperationSpec::new("c", "/paths/~1files~1{path}/patch"),
+        ];
+        assert_eq!(OPERATIONS[0].method(), "GET");
+        assert_eq!(OPERATIONS[0].path(), "/files/{path}");
+        assert_eq!(OPERATIONS[1].path(), "/odd~name");
+        let table = RouteTable::of(&OPERATIONS);
+        assert_eq!(
+            table.find("GET", "/files/a/b.txt"),
+            Match::Found {
+                operation: 0,
+                params: vec![("path".into(), "a/b.txt".into())]
+            }
+        );
+        assert_eq!(
+            table.find("DELETE", "/odd~name"),
+            Match::Found {
+                operation: 1,
+                params: vec![]
+            }
+        );
+        assert_eq!(
+            table.find("PUT", "/files/x"),
+            Match::MethodNotAllowed(vec!["GET", "PATCH"])
         );
     }
 }

@@ -102,6 +102,22 @@ impl SchemaSet {
         self.root.pointer(pointer)
     }
 
+    /// The value at `pointer` read from `base`: an absolute pointer (`/components/…`) as
+    /// it is, a relative JSON pointer (`0/parameters/0/schema`, `1/parameters/0/schema`)
+    /// after going up as many levels from `base` as its leading number says.
+    pub fn at_from(&self, base: &str, pointer: &str) -> Option<&Value> {
+        if pointer.is_empty() || pointer.starts_with('/') {
+            return self.at(pointer);
+        }
+        let digits = pointer.bytes().take_while(u8::is_ascii_digit).count();
+        let (up, rest) = pointer.split_at(digits);
+        let mut start = base;
+        for _ in 0..up.parse::<usize>().ok()? {
+            start = &start[..start.rfind('/')?];
+        }
+        self.root.pointer(start)?.pointer(rest)
+    }
+
     /// Follows `$ref`s within the spec; a dangling one resolves to `null`.
     pub(crate) fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
         let mut current = schema;

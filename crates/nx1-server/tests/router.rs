@@ -132,10 +132,8 @@ async fn unknown_paths_are_404() {
 
 /// A concrete request for an operation, its path variables filled with a UUID.
 fn request_for(index: usize) -> Request<Body> {
-    let (method, template, _, _) = nx1_server::ROUTES
-        .iter()
-        .find(|(_, _, operation, _)| *operation == index)
-        .expect("every operation has a route");
+    let operation = &OPERATIONS[index];
+    let (method, template) = (operation.method(), operation.path());
     let path = template
         .split('/')
         .map(|segment| {
@@ -148,7 +146,7 @@ fn request_for(index: usize) -> Request<Body> {
         .collect::<Vec<_>>()
         .join("/");
     Request::builder()
-        .method(*method)
+        .method(method)
         .uri(path)
         .body(Body::empty())
         .unwrap()
@@ -438,4 +436,79 @@ async fn a_panic_answers_fastapis_500_and_the_server_keeps_serving() {
     // The same router answers the next request as usual.
     let response = router.oneshot(request_for(0)).await.unwrap();
     assert_ne!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+}
+
+/// Re-maps every refusal to RFC 9457 problem details, keeping the status.
+struct ProblemDetails;
+
+impl Nx1Api for ProblemDetails {
+    type Principal = ();
+
+    async fn authenticate(&self, _: Credentials) -> Result<(), AuthError> {
+        Err(AuthError::Forbidden("nobody".into()))
+    }
+
+    fn reject(
+        &self,
+        operation: Option<&'static nx1_server_runtime::OperationSpec>,
+        rejection: nx1_server_runtime::Rejection,
+    ) -> axum::response::Response {
+        let body = json!({
+            "title": rejection.to_string(),
+            "status": rejection.status().as_u16(),
+            "operation": operation.map(|operation| operation.id),
+            "invalid": matches!(rejection, nx1_server_runtime::Rejection::Invalid(_)),
+        });
+        axum::response::IntoResponse::into_response((rejection.status(), axum::Json(body)))
+    }
+}
+
+#[tokio::test]
+async fn an_implementation_can_remap_every_rejection() {
+    let answer = |request: Request<Body>| async {
+        let response = nx1_server::router(ProblemDetails)
+            .oneshot(request)
+            .await
+            .unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice::<Value>(&bytes).unwrap())
+    };
+    let (status, body) = answer(get("/api/nothing/here").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["operation"], Value::Null);
+    assert_eq!(body["title"], "no route matches the path");
+
+    let (status, body) = answer(
+        get("/api/automl/train/jobs/status?ids=nope")
+            .header("Authorization-PSK", PSK)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["operation"], "get_training_job_statuses");
+    assert_eq!(body["title"], "forbidden: nobody");
+
+    let (status, body) = answer(
+        get("/api/automl/train/jobs/status?ids=nope")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["status"], 401);
+}
+
+#[tokio::test]
+async fn the_default_rejection_hook_keeps_fastapis_bytes() {
+    let (status, _, body) = send(
+        get("/api/automl/train/jobs/status?ids=nope")
+            .header("authorization-psk", "wrong")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body, json!({"detail": "Invalid credentials"}));
 }

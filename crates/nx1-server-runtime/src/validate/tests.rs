@@ -220,3 +220,25 @@ fn list_lengths() {
                 "ctx": {"field_type": "List", "min_length": 1, "actual_length": 0}}]),
     );
 }
+
+#[test]
+fn pointers_from_a_base() {
+    let set = SchemaSet::new(json!({
+        "paths": {"/a": {"parameters": [{"schema": {"type": "integer"}}],
+                         "get": {"parameters": [{"schema": {"type": "string"}}]}}},
+        "components": {"schemas": {"A": {"type": "boolean"}}}
+    }));
+    let base = "/paths/~1a/get";
+    let at = |pointer| set.at_from(base, pointer).cloned();
+    assert_eq!(at("0/parameters/0/schema"), Some(json!({"type": "string"})));
+    assert_eq!(
+        at("1/parameters/0/schema"),
+        Some(json!({"type": "integer"}))
+    );
+    assert_eq!(
+        at("/components/schemas/A"),
+        Some(json!({"type": "boolean"}))
+    );
+    assert_eq!(at("9/parameters"), None);
+    assert_eq!(at("x/parameters"), None);
+}

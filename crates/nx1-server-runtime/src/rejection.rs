@@ -1,0 +1,110 @@
+//! Every way the runtime refuses a request before the implementation sees it, as data with
+//! one `IntoResponse` (axum's rejections, dropshot's `HttpError`). The generated trait's
+//! `reject` hook receives these, so an implementation can re-map them; the default answers
+//! with FastAPI's bytes.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::problem;
+use crate::validate::ValidationError;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// The body is not JSON: 422 with one `json_invalid` error, as FastAPI answers before
+    /// looking at anything else.
+    #[error("the request body is not valid JSON")]
+    InvalidJson(Box<ValidationError>),
+    /// 422 with every validation error of the request.
+    #[error("the request failed validation ({} errors)", .0.len())]
+    Invalid(Vec<ValidationError>),
+    /// 401 with the challenge of the first scheme the operation accepts.
+    #[error("not authenticated: {detail}")]
+    NotAuthenticated {
+        detail: String,
+        challenge: &'static str,
+    },
+    /// 403: `authenticate` accepted who it is but not what they asked.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// 413: the body is larger than the router's limit.
+    #[error("the request body exceeds the limit of {limit} bytes")]
+    TooLarge { limit: usize },
+    /// 404: no route matches the path.
+    #[error("no route matches the path")]
+    NotFound,
+    /// 405 with the methods the path does accept.
+    #[error("the path does not accept this method (allowed: {})", .0.join(", "))]
+    MethodNotAllowed(Vec<&'static str>),
+    /// 307 to the path with its trailing slash toggled, as Starlette redirects.
+    #[error("redirected to {0}")]
+    Redirect(String),
+    /// 500: the validated input did not fit the typed request. A generator fault, never
+    /// the client's.
+    #[error("the validated request does not fit its Rust type")]
+    Internal,
+}
+
+impl Rejection {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Rejection::InvalidJson(_) | Rejection::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Rejection::NotAuthenticated { .. } => StatusCode::UNAUTHORIZED,
+            Rejection::Forbidden(_) => StatusCode::FORBIDDEN,
+            Rejection::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::NotFound => StatusCode::NOT_FOUND,
+            Rejection::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Rejection::Redirect(_) => StatusCode::TEMPORARY_REDIRECT,
+            Rejection::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        match self {
+            Rejection::InvalidJson(error) => problem::validation(&[*error]),
+            Rejection::Invalid(errors) => problem::validation(&errors),
+            Rejection::NotAuthenticated { detail, challenge } => {
+                problem::unauthorized(&detail, challenge)
+            }
+            Rejection::Forbidden(detail) => problem::detail(StatusCode::FORBIDDEN, &detail),
+            Rejection::TooLarge { limit } => problem::payload_too_large(limit),
+            Rejection::NotFound => problem::not_found(),
+            Rejection::MethodNotAllowed(allowed) => problem::method_not_allowed(&allowed),
+            Rejection::Redirect(location) => problem::redirect(&location),
+            Rejection::Internal => problem::internal_error(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_matches_the_response() {
+        let all = [
+            Rejection::InvalidJson(Box::new(ValidationError::missing(
+                &[],
+                serde_json::Value::Null,
+            ))),
+            Rejection::Invalid(vec![]),
+            Rejection::NotAuthenticated {
+                detail: "Not authenticated".into(),
+                challenge: "Bearer",
+            },
+            Rejection::Forbidden("no".into()),
+            Rejection::TooLarge { limit: 1 },
+            Rejection::NotFound,
+            Rejection::MethodNotAllowed(vec!["GET"]),
+            Rejection::Redirect("/a/".into()),
+            Rejection::Internal,
+        ];
+        for rejection in all {
+            let status = rejection.status();
+            assert_eq!(rejection.into_response().status(), status);
+        }
+    }
+}

@@ -389,7 +389,7 @@ fn count_operations(value: &serde_json::Value) -> usize {
             paths
                 .values()
                 .map(|item| {
-                    nx1_codegen::normalize::HTTP_METHODS
+                    nx1_codegen::spec::HTTP_METHODS
                         .iter()
                         .filter(|method| item.get(**method).is_some())
                         .count()

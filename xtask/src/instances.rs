@@ -70,7 +70,7 @@ impl<'a> Generator<'a> {
             _ => return None,
         };
         if map.contains_key("$ref") {
-            let (target, _) = nx1_codegen::load::follow(self.root, schema)?;
+            let (target, _) = nx1_codegen::pointer::follow(self.root, schema)?;
             if depth > MAX_DEPTH * 2 {
                 return None;
             }

@@ -62,7 +62,7 @@ pub fn targets(original: &Value, components: &[(String, String)]) -> Vec<Target>
                             .and_then(Value::as_str)
                             .and_then(|reference| reference.strip_prefix("#/components/schemas/"))
                         {
-                            used.insert(nx1_codegen::error::unescape_token(name));
+                            used.insert(nx1_codegen::pointer::unescape(name));
                         }
                     }
                 }
@@ -73,7 +73,7 @@ pub fn targets(original: &Value, components: &[(String, String)]) -> Vec<Target>
         .iter()
         .filter(|(original, _)| used.contains(original))
         .map(|(original, rust)| Target {
-            pointer: nx1_codegen::error::child("/components/schemas", original),
+            pointer: nx1_codegen::pointer::child("/components/schemas", original),
             rust: rust.clone(),
         })
         .collect()

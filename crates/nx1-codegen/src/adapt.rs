@@ -12,24 +12,12 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
-use crate::custom::{Body, CustomOperation, TypeMapper, describe, multipart_body};
-use crate::error::{SpecError, child};
-use crate::load::follow;
-use crate::normalize::{HTTP_METHODS, Note};
-use crate::tidy::operation_pointer;
+use crate::custom::{Body, CustomOperation, describe, multipart_body};
+use crate::error::SpecError;
+use crate::mapper::TypeMapper;
+use crate::pointer::{self, child, follow};
+use crate::spec::{HTTP_METHODS, MediaKind, Note, Status};
 use crate::walk;
-
-/// What an operation's request body is, as far as code generation is concerned.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BodyKind {
-    Json,
-    FormUrlencoded,
-    Multipart,
-    OctetStream,
-    Text(String),
-    /// Any other media type, sent as raw bytes with its own `Content-Type`.
-    Raw(String),
-}
 
 #[derive(Debug, Default)]
 pub struct Adapted {
@@ -61,20 +49,20 @@ pub fn adapt(origin: &str, root: &mut Value) -> Result<Adapted, SpecError> {
             let Some(Value::Object(operation)) = item.get_mut(method) else {
                 continue;
             };
-            let pointer = operation_pointer(path, method);
+            let pointer = pointer::operation(path, method);
             context.parameters(operation, &pointer)?;
             let body = context.request_body(operation, &pointer)?;
             context.responses(operation, &pointer)?;
             // progenitor percent-encodes every path parameter, slashes too: one that takes
             // the rest of the path needs our own method.
-            let rest_path = crate::server::REST_PARAMS
+            let rest_path = crate::spec::REST_PARAMS
                 .iter()
                 .any(|name| path.ends_with(&format!("/{{{name}}}")));
             // progenitor calls `reqwest::Client::<method>()`, which OPTIONS and TRACE lack.
             let unusual_method = matches!(method, "options" | "trace");
             let set_aside = match body {
                 Some((kind, media_type))
-                    if matches!(kind, BodyKind::Multipart | BodyKind::Raw(_)) || rest_path =>
+                    if matches!(kind, MediaKind::Multipart | MediaKind::Raw(_)) || rest_path =>
                 {
                     Some(context.describe_custom(path, method, operation, &kind, &media_type)?)
                 }
@@ -82,7 +70,7 @@ pub fn adapt(origin: &str, root: &mut Value) -> Result<Adapted, SpecError> {
                     Some(context.describe_custom(path, method, operation, &kind, &media_type)?)
                 }
                 None if rest_path || unusual_method => {
-                    Some(context.describe_custom(path, method, operation, &BodyKind::Json, "")?)
+                    Some(context.describe_custom(path, method, operation, &MediaKind::Json, "")?)
                 }
                 _ => None,
             };
@@ -269,7 +257,7 @@ impl Context<'_> {
         &mut self,
         operation: &mut Map<String, Value>,
         pointer: &str,
-    ) -> Result<Option<(BodyKind, String)>, SpecError> {
+    ) -> Result<Option<(MediaKind, String)>, SpecError> {
         let Some(body) = operation.get("requestBody") else {
             return Ok(None);
         };
@@ -281,8 +269,8 @@ impl Context<'_> {
         };
         let Some((media_type, kind)) = content
             .keys()
-            .map(|media_type| (media_type.clone(), body_kind(media_type)))
-            .min_by_key(|(_, kind)| body_preference(kind))
+            .map(|media_type| (media_type.clone(), MediaKind::of(media_type)))
+            .min_by_key(|(_, kind)| kind.rank())
         else {
             operation.remove("requestBody");
             return Ok(None);
@@ -299,7 +287,7 @@ impl Context<'_> {
             )
         })?;
         let sent_as = match &kind {
-            BodyKind::Json => {
+            MediaKind::Json => {
                 if media_type != "application/json" {
                     self.note(
                         &here,
@@ -310,23 +298,23 @@ impl Context<'_> {
                 media_map.entry("schema").or_insert_with(|| json!({}));
                 "application/json".to_owned()
             }
-            BodyKind::FormUrlencoded => {
+            MediaKind::FormUrlencoded => {
                 media_map.remove("encoding");
                 media_map.entry("schema").or_insert_with(|| json!({}));
                 media_type.clone()
             }
-            BodyKind::OctetStream => {
+            MediaKind::OctetStream => {
                 media_map.insert(
                     "schema".into(),
                     json!({"type": "string", "format": "binary"}),
                 );
                 media_type.clone()
             }
-            BodyKind::Text(_) => {
+            MediaKind::Text(_) => {
                 media_map.insert("schema".into(), json!({"type": "string"}));
                 media_type.clone()
             }
-            BodyKind::Multipart | BodyKind::Raw(_) => media_type.clone(),
+            MediaKind::Multipart | MediaKind::Raw(_) => media_type.clone(),
         };
         let mut only = Map::new();
         only.insert(sent_as.clone(), media);
@@ -493,10 +481,10 @@ impl Context<'_> {
         path: &str,
         method: &str,
         operation: &Map<String, Value>,
-        kind: &BodyKind,
+        kind: &MediaKind,
         media_type: &str,
     ) -> Result<CustomOperation, SpecError> {
-        let pointer = child(&operation_pointer(path, method), "requestBody");
+        let pointer = child(&pointer::operation(path, method), "requestBody");
         let schema = operation
             .get("requestBody")
             .and_then(|body| body.get("content"))
@@ -512,62 +500,14 @@ impl Context<'_> {
             .to_owned();
         let mapper = &mut self.types;
         let body = match kind {
-            BodyKind::Multipart => multipart_body(&name, &schema, mapper),
+            MediaKind::Multipart => multipart_body(&name, &schema, mapper),
             // Only a rest-of-path operation comes here with no body at all.
-            BodyKind::Json if media_type.is_empty() => Body::None,
+            MediaKind::Json if media_type.is_empty() => Body::None,
             _ => Body::Raw {
                 content_type: media_type.to_owned(),
             },
         };
         Ok(describe(path, method, operation, body, mapper))
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Status {
-    Code(u16),
-    Range(u16),
-    Default,
-}
-
-impl Status {
-    fn parse(key: &str) -> Option<Status> {
-        if key == "default" {
-            return Some(Status::Default);
-        }
-        let upper = key.to_ascii_uppercase();
-        if let Some(range) = upper.strip_suffix("XX")
-            && let Ok(range @ 1..=5) = range.parse::<u16>()
-        {
-            return Some(Status::Range(range));
-        }
-        match key.parse::<u16>() {
-            Ok(code @ 100..=599) => Some(Status::Code(code)),
-            _ => None,
-        }
-    }
-
-    fn key(&self) -> String {
-        match self {
-            Status::Code(code) => code.to_string(),
-            Status::Range(range) => format!("{range}XX"),
-            Status::Default => "default".into(),
-        }
-    }
-
-    fn is_success(&self) -> bool {
-        matches!(self, Status::Code(101 | 200..=299) | Status::Range(2))
-    }
-
-    fn is_success_or_default(&self) -> bool {
-        self.is_success() || *self == Status::Default
-    }
-
-    fn is_error_or_default(&self) -> bool {
-        matches!(
-            self,
-            Status::Default | Status::Code(400..=599) | Status::Range(4..=5)
-        )
     }
 }
 
@@ -596,7 +536,7 @@ fn shape_response_content(response: &mut Value) {
     };
     let json_like = content
         .keys()
-        .find(|media_type| body_kind(media_type) == BodyKind::Json)
+        .find(|media_type| MediaKind::of(media_type) == MediaKind::Json)
         .cloned();
     if let Some(media_type) = json_like {
         let mut media = content
@@ -609,35 +549,6 @@ fn shape_response_content(response: &mut Value) {
         }
         content.clear();
         content.insert("application/json".into(), media);
-    }
-}
-
-pub(crate) fn body_kind(media_type: &str) -> BodyKind {
-    let essence = media_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    match essence.as_str() {
-        "application/json" => BodyKind::Json,
-        "application/x-www-form-urlencoded" => BodyKind::FormUrlencoded,
-        "application/octet-stream" => BodyKind::OctetStream,
-        "text/plain" | "text/x-markdown" => BodyKind::Text(essence.clone()),
-        _ if essence.starts_with("multipart/") => BodyKind::Multipart,
-        _ if essence.ends_with("+json") => BodyKind::Json,
-        _ => BodyKind::Raw(essence.clone()),
-    }
-}
-
-fn body_preference(kind: &BodyKind) -> u8 {
-    match kind {
-        BodyKind::Json => 0,
-        BodyKind::FormUrlencoded => 1,
-        BodyKind::Multipart => 2,
-        BodyKind::OctetStream => 3,
-        BodyKind::Text(_) => 4,
-        BodyKind::Raw(_) => 5,
     }
 }
 
@@ -655,10 +566,7 @@ fn nullable_components(root: &mut Value) {
             && !is_plain_scalar(schema)
         {
             schema.remove("nullable");
-            nullable.insert(format!(
-                "#/components/schemas/{}",
-                crate::error::escape_token(name)
-            ));
+            nullable.insert(format!("#/components/schemas/{}", pointer::escape(name)));
         }
     }
     if !nullable.is_empty() {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use crate::error::SpecError;
 use crate::generate::{Prepared, prepare};
 use crate::load::load_file;
-use crate::normalize::Note;
+use crate::spec::Note;
 
 /// Loads and prepares `spec`, runs `generate`, prints its notes as `cargo:warning` lines and
 /// writes the code to `$OUT_DIR/<output>`. A failure is printed with its location and turns

@@ -7,7 +7,9 @@ use quote::{format_ident, quote};
 
 use serde_json::{Map, Value};
 
+use crate::mapper::{RustType, TypeMapper};
 use crate::names::sanitize_snake;
+use crate::spec::Status;
 
 /// An operation described in Rust terms, ready to be emitted.
 #[derive(Debug, Clone)]
@@ -71,10 +73,6 @@ pub enum FieldKind {
     Values(RustType),
 }
 
-/// A Rust type, as the path the generated code writes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RustType(pub String);
-
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub statuses: Vec<String>,
@@ -86,122 +84,6 @@ pub enum OutcomeKind {
     Typed(RustType),
     Raw,
     None,
-}
-
-/// Maps schemas to Rust types. Inline schemas that need a generated type are filed under a
-/// fresh, collision-free name and added to `components.schemas` by [`install`](Self::install),
-/// so that typify generates them.
-#[derive(Debug, Default)]
-pub struct TypeMapper {
-    names: crate::names::Allocator,
-    hoisted: Map<String, Value>,
-}
-
-impl TypeMapper {
-    /// A mapper that will not reuse the names `root` already gives its schemas.
-    pub fn new(root: &Value) -> Self {
-        let mut names = crate::names::Allocator::default();
-        if let Some(Value::Object(schemas)) = root.pointer("/components/schemas") {
-            for name in schemas.keys() {
-                names.reserve(name);
-            }
-        }
-        TypeMapper {
-            names,
-            hoisted: Map::new(),
-        }
-    }
-
-    /// Files `schema` under a fresh name derived from `hint`; returns the name.
-    pub fn hoist(&mut self, hint: &str, schema: Value) -> String {
-        let name = self.names.allocate(&[crate::names::sanitize_pascal(hint)]);
-        self.hoisted.insert(name.clone(), schema);
-        name
-    }
-
-    /// Adds the hoisted schemas to `root`'s `components.schemas`.
-    pub fn install(self, root: &mut Value) {
-        if self.hoisted.is_empty() {
-            return;
-        }
-        let Value::Object(map) = root else { return };
-        let components = map
-            .entry("components")
-            .or_insert_with(|| Value::Object(Map::new()));
-        let Value::Object(components) = components else {
-            return;
-        };
-        let schemas = components
-            .entry("schemas")
-            .or_insert_with(|| Value::Object(Map::new()));
-        if let Value::Object(schemas) = schemas {
-            schemas.extend(self.hoisted);
-        }
-    }
-
-    pub fn rust_type(&mut self, schema: &Value, hint: &str) -> RustType {
-        if let Some(name) = component_ref(schema) {
-            return RustType(format!("types::{name}"));
-        }
-        if let Some(Value::Array(all_of)) = schema.get("allOf")
-            && all_of.len() == 1
-            && let Some(name) = component_ref(&all_of[0])
-            && only_keys(
-                schema,
-                &["allOf", "nullable", "title", "description", "default"],
-            )
-        {
-            return RustType(format!("types::{name}"));
-        }
-        let kind = schema.get("type").and_then(Value::as_str);
-        let format = schema.get("format").and_then(Value::as_str);
-        let plain = !schema
-            .as_object()
-            .is_some_and(|map| map.contains_key("enum") || map.contains_key("pattern"));
-        let primitive = match (kind, format) {
-            (Some("string"), Some("uuid")) if plain => Some("::uuid::Uuid"),
-            (Some("string"), Some("date-time")) if plain => {
-                Some("::chrono::DateTime<::chrono::offset::Utc>")
-            }
-            (Some("string"), Some("date")) if plain => Some("::chrono::naive::NaiveDate"),
-            (Some("string"), _) if plain => Some("::std::string::String"),
-            (Some("integer"), Some("int32")) if plain => Some("i32"),
-            (Some("integer"), _) if plain => Some("i64"),
-            (Some("number"), Some("float")) if plain => Some("f32"),
-            (Some("number"), _) if plain => Some("f64"),
-            (Some("boolean"), _) => Some("bool"),
-            _ => None,
-        };
-        if let Some(primitive) = primitive {
-            return RustType(primitive.to_owned());
-        }
-        if kind == Some("array")
-            && let Some(items) = schema.get("items")
-        {
-            let inner = self.rust_type(items, &format!("{hint}_item"));
-            return RustType(format!("::std::vec::Vec<{}>", inner.0));
-        }
-        if schema.as_object().is_some_and(|map| {
-            map.keys()
-                .all(|key| matches!(key.as_str(), "title" | "description" | "nullable"))
-        }) {
-            return RustType("::serde_json::Value".to_owned());
-        }
-        let name = self.hoist(hint, schema.clone());
-        RustType(format!("types::{name}"))
-    }
-}
-
-fn component_ref(schema: &Value) -> Option<String> {
-    let reference = schema.get("$ref")?.as_str()?;
-    let name = reference.strip_prefix("#/components/schemas/")?;
-    Some(crate::error::unescape_token(name))
-}
-
-fn only_keys(schema: &Value, allowed: &[&str]) -> bool {
-    schema
-        .as_object()
-        .is_some_and(|map| map.keys().all(|key| allowed.contains(&key.as_str())))
 }
 
 fn is_binary(schema: &Value) -> bool {
@@ -238,7 +120,7 @@ pub fn describe(
             let schema = parameter.get("schema").cloned().unwrap_or(Value::Null);
             let hint = format!("{name}_{api_name}");
             let rest = location == ParamLocation::Path
-                && crate::server::REST_PARAMS.contains(&api_name.as_str())
+                && crate::spec::REST_PARAMS.contains(&api_name.as_str())
                 && path.ends_with(&format!("{{{api_name}}}"));
             params.push(Param {
                 rest,
@@ -342,14 +224,11 @@ fn strip_nullable_wrapper(schema: &Value) -> Value {
 }
 
 fn is_success_or_default(status: &str) -> bool {
-    status == "default"
-        || status == "2XX"
-        || status == "101"
-        || status.starts_with('2') && status.len() == 3
+    Status::parse(status).is_some_and(|status| status.is_success_or_default())
 }
 
 fn is_error_or_default(status: &str) -> bool {
-    status == "default" || status.starts_with('4') || status.starts_with('5')
+    Status::parse(status).is_some_and(|status| status.is_error_or_default())
 }
 
 fn doc_comment(operation: &Map<String, Value>, method: &str, path: &str) -> String {

@@ -13,9 +13,10 @@ use std::panic;
 use proc_macro2::TokenStream;
 use serde_json::{Value, json};
 
-use crate::error::{SpecError, child};
-use crate::generate::{ClientConfig, Fidelity, run_progenitor, to_openapiv3};
-use crate::normalize::{HTTP_METHODS, Note};
+use crate::backend::{ClientConfig, Fidelity, run_progenitor, to_openapiv3};
+use crate::error::SpecError;
+use crate::pointer::{self, child};
+use crate::spec::{HTTP_METHODS, Note};
 use crate::walk;
 
 /// A document progenitor generates code for, and what that generation gave.
@@ -245,7 +246,7 @@ impl Graph {
 fn component_of(reference: &str) -> Option<String> {
     reference
         .strip_prefix("#/components/schemas/")
-        .map(crate::error::unescape_token)
+        .map(pointer::unescape)
 }
 
 /// typify merges an `allOf` of several unions by distributing each over the others, and
@@ -283,7 +284,7 @@ fn is_union(root: &Value, schema: &Value, depth: usize) -> bool {
     if depth > 32 {
         return false;
     }
-    let Some((schema, _)) = crate::load::follow(root, schema) else {
+    let Some((schema, _)) = crate::pointer::follow(root, schema) else {
         return false;
     };
     let Value::Object(map) = schema else {

@@ -1,3 +1,6 @@
+//! Errors that name where in a spec the fault is: a line and column while the text is
+//! still text, a JSON pointer once it has been parsed.
+
 use std::fmt;
 
 /// Where in a spec a problem sits: a line and column while the text is still text, a JSON
@@ -45,19 +48,4 @@ impl SpecError {
             message: message.into(),
         }
     }
-}
-
-/// Escapes one reference token for a JSON pointer (RFC 6901).
-pub fn escape_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}
-
-/// Reverses [`escape_token`].
-pub fn unescape_token(token: &str) -> String {
-    token.replace("~1", "/").replace("~0", "~")
-}
-
-/// Joins a pointer and a token.
-pub fn child(pointer: &str, token: &str) -> String {
-    format!("{pointer}/{}", escape_token(token))
 }

@@ -1,29 +1,38 @@
 //! The spec pipeline: load an OpenAPI 3.0 or 3.1 document, normalise it into what
-//! progenitor and typify digest, and generate a Rust client from it.
+//! progenitor and typify digest, and generate a Rust client and axum server stubs from it.
+//!
+//! The stages are private; what other crates use is re-exported here, beside the two leaf
+//! modules of shared vocabulary, [`spec`] and [`pointer`].
 
-pub mod adapt;
+mod adapt;
+mod backend;
 pub mod build_script;
+mod custom;
 mod degrade;
-pub mod error;
-pub mod load;
-pub mod names;
-pub mod normalize;
-pub mod parameters;
+mod error;
+mod generate;
+mod load;
+mod mapper;
+mod names;
+mod normalize;
+mod parameters;
+pub mod pointer;
 mod regex;
-pub mod repair;
-pub mod tidy;
-
-pub use error::{Location, SpecError};
-pub use load::{Document, Version, load_file, load_str};
-pub use normalize::{Note, normalize};
-pub mod custom;
-pub mod generate;
-pub mod security;
-pub mod server;
+mod repair;
+mod security;
+mod server;
+pub mod spec;
+mod tidy;
 mod walk;
 
+pub use backend::{ClientConfig, Fidelity};
+pub use error::{Location, SpecError};
 pub use generate::{
-    ClientConfig, Fidelity, GeneratedClient, GeneratedServer, Prepared, generate_client,
-    generate_server, generate_types, prepare,
+    GeneratedClient, GeneratedServer, Prepared, generate_client, generate_server, generate_types,
+    prepare,
 };
+pub use load::{Document, Version, load_file, load_str};
+pub use normalize::normalize;
 pub use server::ServerConfig;
+pub use spec::Note;
+pub use tidy::{OperationName, tidy};

@@ -143,28 +143,6 @@ fn check_version(origin: &str, value: &Value) -> Result<Version, SpecError> {
     }
 }
 
-/// Follows a chain of local `$ref`s from `value`: the value it ends at, and that value's
-/// pointer when `value` was a reference. `None` for a dangling or cyclic chain.
-pub fn follow<'a>(root: &'a Value, value: &'a Value) -> Option<(&'a Value, Option<String>)> {
-    let mut current = value;
-    let mut pointer = None;
-    for _ in 0..32 {
-        let Some(reference) = current.get("$ref").and_then(Value::as_str) else {
-            return Some((current, pointer));
-        };
-        let decoded = percent_decode(reference.strip_prefix('#')?);
-        current = root.pointer(&decoded)?;
-        pointer = Some(decoded);
-    }
-    None
-}
-
-fn percent_decode(text: &str) -> String {
-    percent_encoding::percent_decode_str(text)
-        .decode_utf8_lossy()
-        .into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +206,9 @@ mod tests {
     fn percent_encoded_references_resolve() {
         let root: Value = serde_json::json!({"a b": {"c": 1}});
         let reference = serde_json::json!({"$ref": "#/a%20b/c"});
-        assert_eq!(follow(&root, &reference).unwrap().0, &serde_json::json!(1));
+        assert_eq!(
+            crate::pointer::follow(&root, &reference).unwrap().0,
+            &serde_json::json!(1)
+        );
     }
 }

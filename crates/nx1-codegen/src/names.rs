@@ -15,7 +15,7 @@ use std::collections::HashSet;
 use heck::{ToPascalCase, ToSnakeCase};
 use serde_json::{Map, Value};
 
-use crate::normalize::HTTP_METHODS;
+use crate::spec::HTTP_METHODS;
 
 /// Rust's strict and reserved keywords, and `gen` (reserved since 2024).
 pub const KEYWORDS: [&str; 52] = [
@@ -65,10 +65,6 @@ impl Allocator {
 
     pub fn reserve(&mut self, name: &str) {
         self.taken.insert(name.to_owned());
-    }
-
-    pub fn is_taken(&self, name: &str) -> bool {
-        self.taken.contains(name)
     }
 
     /// The first of `candidates` that is free, else the last with the smallest free

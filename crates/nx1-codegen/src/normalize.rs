@@ -4,37 +4,10 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::error::{SpecError, child};
+use crate::error::SpecError;
 use crate::load::Document;
-
-/// A step that changed or dropped meaning, reported as a build warning.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Note {
-    pub pointer: String,
-    pub message: String,
-}
-
-/// How every note that leaves a schema untyped ends, so that such notes can be told apart.
-const UNTYPED: &str = "; read as any JSON value";
-
-impl Note {
-    /// The schema at `pointer` became `serde_json::Value` because of `reason`.
-    pub fn untyped(pointer: impl Into<String>, reason: impl std::fmt::Display) -> Note {
-        Note {
-            pointer: pointer.into(),
-            message: format!("{reason}{UNTYPED}"),
-        }
-    }
-
-    /// Whether this note made its schema untyped.
-    pub fn is_untyped(&self) -> bool {
-        self.message.ends_with(UNTYPED)
-    }
-}
-
-pub const HTTP_METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::pointer::{self, child};
+use crate::spec::{HTTP_METHODS, Note};
 
 const SCHEMA_TYPES: [&str; 7] = [
     "string", "number", "integer", "boolean", "array", "object", "null",
@@ -193,7 +166,7 @@ impl Normalizer<'_> {
             let pointer = child(&child("/paths", path), "$ref");
             let name = reference
                 .strip_prefix("#/components/pathItems/")
-                .map(crate::error::unescape_token);
+                .map(pointer::unescape);
             let target = name
                 .as_deref()
                 .and_then(|name| path_items.as_ref()?.get(name))

@@ -5,10 +5,9 @@
 
 use serde_json::{Value, json};
 
-use crate::error::{SpecError, child};
-use crate::load::follow;
-use crate::normalize::{HTTP_METHODS, Note};
-use crate::tidy::operation_pointer;
+use crate::error::SpecError;
+use crate::pointer::{self, child, follow};
+use crate::spec::{HTTP_METHODS, Note};
 
 /// Rewrites every operation of `root` to carry its full, resolved parameter list.
 pub fn inline(origin: &str, root: &mut Value) -> Result<Vec<Note>, SpecError> {
@@ -28,7 +27,7 @@ pub fn inline(origin: &str, root: &mut Value) -> Result<Vec<Note>, SpecError> {
             let Some(Value::Object(operation)) = item.get_mut(method) else {
                 continue;
             };
-            let pointer = child(&operation_pointer(path, method), "parameters");
+            let pointer = child(&pointer::operation(path, method), "parameters");
             let own = match operation.remove("parameters") {
                 Some(Value::Array(own)) => own,
                 _ => Vec::new(),

@@ -10,9 +10,9 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::error::{child, unescape_token};
 use crate::load::Document;
-use crate::normalize::Note;
+use crate::pointer::{self, child};
+use crate::spec::Note;
 
 /// Mends `doc` in place and returns a note for every mend.
 pub fn repair(doc: &mut Document) -> Vec<Note> {
@@ -210,7 +210,7 @@ fn references(root: &mut Value, notes: &mut Vec<Note>) {
     faults.sort_by(|a, b| b.0.cmp(&a.0));
     faults.dedup_by(|a, b| a.0 == b.0);
     for (pointer, reason) in faults {
-        let tokens: Vec<String> = pointer.split('/').skip(1).map(unescape_token).collect();
+        let tokens: Vec<String> = pointer.split('/').skip(1).map(pointer::unescape).collect();
         let mend = mend_for(&tokens);
         let (note, done) = match mend {
             Mend::Untyped => (
@@ -285,7 +285,7 @@ fn mend_for(tokens: &[String]) -> Mend {
         .map(|index| tokens[index].as_str());
     match (parent, tokens.last().map(String::as_str)) {
         (Some("parameters"), _) => Mend::Remove,
-        (Some(method), Some("requestBody")) if crate::normalize::HTTP_METHODS.contains(&method) => {
+        (Some(method), Some("requestBody")) if crate::spec::HTTP_METHODS.contains(&method) => {
             Mend::Remove
         }
         (Some("headers" | "examples" | "links" | "callbacks" | "requestBodies"), _) => Mend::Remove,

@@ -8,12 +8,12 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::{Value, json};
 
-use crate::adapt::BodyKind;
-use crate::custom::{RustType, TypeMapper};
-use crate::error::{SpecError, child};
-use crate::load::follow;
+use crate::error::SpecError;
+use crate::mapper::{RustType, TypeMapper};
 use crate::names::{sanitize_pascal, sanitize_snake};
+use crate::pointer::{self, child, follow};
 use crate::security::{SchemeKind, SecurityTable};
+use crate::spec::MediaKind;
 use crate::tidy::OperationName;
 
 /// A pointer that resolves to nothing: the runtime validates nothing against it.
@@ -116,7 +116,7 @@ pub fn describe(
     };
     let mut described = Vec::new();
     for (op, (_, alternatives)) in operations.iter().zip(&security.operations) {
-        let pointer = crate::tidy::operation_pointer(&op.path, &op.method);
+        let pointer = pointer::operation(&op.path, &op.method);
         let Some(operation) = snapshot.pointer(&pointer) else {
             continue;
         };
@@ -144,36 +144,28 @@ impl Resolver<'_> {
         follow(self.normalized, value).map_or_else(|| value.clone(), |(target, _)| target.clone())
     }
 
-    /// The original parameter (name, location) of an operation, with its schema pointer.
+    /// The schema pointer of an operation's parameter (name, location) in the original
+    /// document; the operation's own declaration wins over the path item's.
     fn original_param(&self, path: &str, method: &str, name: &str, location: &str) -> String {
-        let item_pointer = child("/paths", path);
-        for list_pointer in [
-            child(&child(&item_pointer, method), "parameters"),
-            child(&item_pointer, "parameters"),
-        ] {
-            let Some(Value::Array(list)) = self.original.pointer(&list_pointer) else {
-                continue;
-            };
-            for (index, parameter) in list.iter().enumerate() {
-                let (parameter, pointer) =
-                    self.follow(parameter, child(&list_pointer, &index.to_string()));
-                if parameter.get("name").and_then(Value::as_str) == Some(name)
-                    && parameter.get("in").and_then(Value::as_str) == Some(location)
-                {
-                    if parameter.get("schema").is_some() {
-                        return child(&pointer, "schema");
-                    }
-                    if let Some(Value::Object(content)) = parameter.get("content")
-                        && let Some(media) = content.keys().next()
-                    {
-                        return child(&child(&child(&pointer, "content"), media), "schema");
-                    }
-                }
-            }
+        let declared = crate::spec::declared_parameters(self.original, path, method);
+        let Some(parameter) = declared.iter().rev().find(|p| p.key() == (location, name)) else {
+            // A parameter the pipeline added (an undeclared path variable): a pointer to
+            // nothing, which the runtime reads as "accept anything".
+            return ANY_SCHEMA.to_owned();
+        };
+        if parameter.value.get("schema").is_some() {
+            return child(&parameter.defined_at, "schema");
         }
-        // A parameter the pipeline added (an undeclared path variable): a pointer to
-        // nothing, which the runtime reads as "accept anything".
-        ANY_SCHEMA.to_owned()
+        match parameter.value.get("content") {
+            Some(Value::Object(content)) if !content.is_empty() => {
+                let media = content.keys().next().map_or("", String::as_str);
+                child(
+                    &child(&child(&parameter.defined_at, "content"), media),
+                    "schema",
+                )
+            }
+            _ => ANY_SCHEMA.to_owned(),
+        }
     }
 
     fn operation(
@@ -183,7 +175,7 @@ impl Resolver<'_> {
         alternatives: &[Vec<String>],
         mapper: &mut TypeMapper,
     ) -> Result<ServerOperation, SpecError> {
-        let pointer = crate::tidy::operation_pointer(&op.path, &op.method);
+        let pointer = pointer::operation(&op.path, &op.method);
         let mut params = Vec::new();
         let mut fields = BTreeSet::new();
         // Parameters were inlined (path-level merged, templates completed) by `prepare`.
@@ -276,7 +268,7 @@ impl Resolver<'_> {
             let Some(Value::Object(content)) = response.get("content") else {
                 continue;
             };
-            if let Some(media) = content.keys().find(|media| media_rank(media) == 0)
+            if let Some(media) = content.keys().find(|media| MediaKind::is_json(media))
                 && content[media].get("schema").is_some()
             {
                 return Some((code, child(&child(&child(&at, "content"), media), "schema")));
@@ -301,14 +293,10 @@ impl Resolver<'_> {
         };
         // FastAPI declares one media type per body; where several are listed, JSON wins as
         // it does on the client.
-        let Some(media_type) = content
-            .keys()
-            .min_by_key(|media_type| media_rank(media_type))
-            .cloned()
-        else {
+        let Some(media_type) = crate::spec::preferred_media(content.keys()).cloned() else {
             return Ok(None);
         };
-        let media = match media_rank(&media_type) {
+        let media = match MediaKind::of(&media_type).rank() {
             0 => ServerMedia::Json,
             1 => ServerMedia::Form,
             2 => ServerMedia::Multipart,
@@ -413,7 +401,10 @@ impl Resolver<'_> {
             let response = self.normalized_resolve(response);
             let payload = match response.get("content").and_then(Value::as_object) {
                 Some(content) if !content.is_empty() => {
-                    let json_like = content.keys().find(|media| media_rank(media) == 0).cloned();
+                    let json_like = content
+                        .keys()
+                        .find(|media| MediaKind::is_json(media))
+                        .cloned();
                     match json_like {
                         Some(media) => {
                             let schema = content[&media]
@@ -445,16 +436,6 @@ impl Resolver<'_> {
             });
         }
         out
-    }
-}
-
-/// JSON first, then forms, multipart, anything else, as the client picks.
-fn media_rank(media_type: &str) -> u8 {
-    match crate::adapt::body_kind(media_type) {
-        BodyKind::Json => 0,
-        BodyKind::FormUrlencoded => 1,
-        BodyKind::Multipart => 2,
-        _ => 3,
     }
 }
 
@@ -516,10 +497,6 @@ fn http_reason(code: u16) -> Option<&'static str> {
     })
 }
 
-/// Path parameters that, last in a path, take the rest of it: FastAPI's `{name:path}`,
-/// which its OpenAPI output writes as a plain `{name}`.
-pub const REST_PARAMS: [&str; 1] = ["path"];
-
 /// How the generated server is wired into the crate that includes it.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -527,9 +504,6 @@ pub struct ServerConfig {
     pub trait_name: String,
     /// The path of the runtime crate in the including crate.
     pub runtime: String,
-    /// Path parameters that take the rest of the path (FastAPI's `{name:path}`, which its
-    /// OpenAPI output writes as a plain `{name}`).
-    pub rest_params: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -537,7 +511,6 @@ impl Default for ServerConfig {
         ServerConfig {
             trait_name: "Api".into(),
             runtime: "::nx1_server_runtime".into(),
-            rest_params: REST_PARAMS.iter().map(|name| (*name).to_owned()).collect(),
         }
     }
 }
@@ -568,7 +541,7 @@ pub fn emit(
     let mut methods = Vec::new();
     let mut arms = Vec::new();
     for (index, operation) in operations.iter().enumerate() {
-        specs.push(operation_data(operation, config, &rt));
+        specs.push(operation_data(operation, &rt));
         items.push(request_struct(operation, &rt)?);
         items.push(response_enum(operation, &rt)?);
         methods.push(trait_method(index, operation));
@@ -624,13 +597,9 @@ fn schemes(security: &SecurityTable, rt: &TokenStream) -> Vec<TokenStream> {
 
 /// The operation as data for the runtime: parameters, body, security, what a mock answers.
 /// Schema pointers are written relative to the operation where they can be.
-fn operation_data(
-    operation: &ServerOperation,
-    config: &ServerConfig,
-    rt: &TokenStream,
-) -> TokenStream {
+fn operation_data(operation: &ServerOperation, rt: &TokenStream) -> TokenStream {
     let id = &operation.name;
-    let base = crate::tidy::operation_pointer(&operation.path, &operation.method);
+    let base = pointer::operation(&operation.path, &operation.method);
     let mut spec = quote!(#rt::OperationSpec::new(#id, #base));
     if !operation.params.is_empty() {
         let params = operation.params.iter().map(|param| {
@@ -678,9 +647,8 @@ fn operation_data(
         let schema = relative_pointer(&base, pointer);
         spec.extend(quote!(.success(#status, #schema)));
     }
-    let rest: Vec<&String> = config
-        .rest_params
-        .iter()
+    let rest: Vec<&str> = crate::spec::REST_PARAMS
+        .into_iter()
         .filter(|name| operation.path.ends_with(&format!("{{{name}}}")))
         .collect();
     if !rest.is_empty() {
@@ -1137,13 +1105,5 @@ mod tests {
             relative_pointer(base, "/x-nx1-no-schema"),
             "/x-nx1-no-schema"
         );
-    }
-
-    #[test]
-    fn media_ranks() {
-        assert_eq!(media_rank("application/json; charset=utf-8"), 0);
-        assert_eq!(media_rank("application/problem+json"), 0);
-        assert_eq!(media_rank("multipart/form-data"), 2);
-        assert_eq!(media_rank("image/png"), 3);
     }
 }

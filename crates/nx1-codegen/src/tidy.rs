@@ -10,10 +10,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Value, json};
 
-use crate::error::{child, escape_token, unescape_token};
 use crate::names::{Allocator, RESERVED_METHODS};
 use crate::names::{sanitize_pascal, sanitize_snake};
-use crate::normalize::HTTP_METHODS;
+use crate::pointer;
+use crate::spec::HTTP_METHODS;
 use crate::walk;
 
 /// One operation of the spec, as the pipeline refers to it.
@@ -186,9 +186,9 @@ fn preferred_schema_name(original: &str, bodies: &HashMap<&str, &str>) -> String
 fn rewrite_schema_refs(root: &mut Value, renames: &HashMap<String, String>) {
     const PREFIX: &str = "#/components/schemas/";
     let rename = |reference: &str| -> Option<String> {
-        let name = unescape_token(reference.strip_prefix(PREFIX)?);
+        let name = pointer::unescape(reference.strip_prefix(PREFIX)?);
         let new = renames.get(&name)?;
-        Some(format!("{PREFIX}{}", escape_token(new)))
+        Some(format!("{PREFIX}{}", pointer::escape(new)))
     };
     walk::objects_mut(root, &mut |map| {
         if let Some(Value::String(reference)) = map.get_mut("$ref")
@@ -220,11 +220,6 @@ fn count(names: impl Iterator<Item = String>) -> BTreeMap<String, usize> {
         *counts.entry(name).or_insert(0) += 1;
     }
     counts
-}
-
-/// The pointer of an operation object.
-pub fn operation_pointer(path: &str, method: &str) -> String {
-    child(&child("/paths", path), method)
 }
 
 #[cfg(test)]

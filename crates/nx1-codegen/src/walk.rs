@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::error::child;
+use crate::pointer::child;
 
 /// Keys whose values are instance data (examples, defaults, enum values), not spec: a `$ref`
 /// key inside them is just a key.

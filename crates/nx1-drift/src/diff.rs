@@ -3,6 +3,7 @@
 //! their level depends on whose code the change can break: the generated client's (the
 //! default) or a server implementing the spec.
 
+use nx1_codegen::pointer::escape;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
@@ -249,7 +250,7 @@ impl Side {
         };
         nx1_codegen::normalize(&mut document).map_err(|err| DriftError::Spec(err.to_string()))?;
         let mut tidied = document.value.clone();
-        let names = nx1_codegen::tidy::tidy(&mut tidied);
+        let names = nx1_codegen::tidy(&mut tidied);
         let mut operations = BTreeMap::new();
         for op in names {
             operations.insert(
@@ -305,44 +306,21 @@ impl Side {
     }
 
     fn resolve<'a>(&'a self, value: &'a Value) -> &'a Value {
-        nx1_codegen::load::follow(&self.root, value).map_or(value, |(target, _)| target)
+        nx1_codegen::pointer::follow(&self.root, value).map_or(value, |(target, _)| target)
     }
 
     /// Path-level and operation parameters, resolved, keyed by (location, name).
     fn parameters(&self, path: &str, method: &str) -> BTreeMap<(String, String), (Value, String)> {
-        let mut out = BTreeMap::new();
-        let item_pointer = format!("/paths/{}", escape(path));
-        for (list, pointer) in [
-            (
-                self.root.pointer(&format!("{item_pointer}/parameters")),
-                format!("{item_pointer}/parameters"),
-            ),
-            (
-                self.operation(path, method).get("parameters"),
-                format!("{item_pointer}/{method}/parameters"),
-            ),
-        ] {
-            let Some(Value::Array(list)) = list else {
-                continue;
-            };
-            for (index, parameter) in list.iter().enumerate() {
-                let parameter = self.resolve(parameter);
-                let key = (
-                    parameter
-                        .get("in")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned(),
-                    parameter
-                        .get("name")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned(),
-                );
-                out.insert(key, (parameter.clone(), format!("{pointer}/{index}")));
-            }
-        }
-        out
+        nx1_codegen::spec::declared_parameters(&self.root, path, method)
+            .into_iter()
+            .map(|parameter| {
+                let (location, name) = parameter.key();
+                (
+                    (location.to_owned(), name.to_owned()),
+                    (parameter.value.clone(), parameter.listed_at),
+                )
+            })
+            .collect()
     }
 
     fn security(&self, path: &str, method: &str) -> BTreeSet<Vec<String>> {
@@ -381,10 +359,6 @@ fn shape(path: &str) -> String {
         }
     }
     out
-}
-
-fn escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

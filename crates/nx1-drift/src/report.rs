@@ -184,7 +184,7 @@ pub fn line_of(yaml: &str, pointer: &str) -> usize {
     let mut indent: isize = -1;
     let mut found = 1usize;
     for token in pointer.split('/').skip(1) {
-        let token = token.replace("~1", "/").replace("~0", "~");
+        let token = nx1_codegen::pointer::unescape(token);
         // `200` may be a status key as well as a list index: keys first.
         let next = find_key(&lines, start, indent, &token).or_else(|| {
             token

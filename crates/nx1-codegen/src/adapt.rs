@@ -55,9 +55,9 @@ pub fn adapt(origin: &str, root: &mut Value) -> Result<Adapted, SpecError> {
             context.responses(operation, &pointer)?;
             // progenitor percent-encodes every path parameter, slashes too: one that takes
             // the rest of the path needs our own method.
-            let rest_path = crate::spec::REST_PARAMS
-                .iter()
-                .any(|name| path.ends_with(&format!("/{{{name}}}")));
+            let rest_path = crate::spec::PathTemplate::parse(path)
+                .rest_param()
+                .is_some();
             // progenitor calls `reqwest::Client::<method>()`, which OPTIONS and TRACE lack.
             let unusual_method = matches!(method, "options" | "trace");
             let set_aside = match body {
@@ -500,7 +500,14 @@ impl Context<'_> {
             .to_owned();
         let mapper = &mut self.types;
         let body = match kind {
-            MediaKind::Multipart => multipart_body(&name, &schema, mapper),
+            MediaKind::Multipart => {
+                let snapshot = self.snapshot;
+                let resolve = |value: &Value| {
+                    follow(snapshot, value)
+                        .map_or_else(|| value.clone(), |(target, _)| target.clone())
+                };
+                multipart_body(&name, &schema, &resolve, mapper)
+            }
             // Only a rest-of-path operation comes here with no body at all.
             MediaKind::Json if media_type.is_empty() => Body::None,
             _ => Body::Raw {

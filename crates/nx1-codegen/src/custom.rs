@@ -7,8 +7,10 @@ use quote::{format_ident, quote};
 
 use serde_json::{Map, Value};
 
-use crate::mapper::{RustType, TypeMapper};
+use crate::mapper::TypeMapper;
+use crate::model::{FieldKind, FormField, Location, Param, Payload};
 use crate::names::sanitize_snake;
+use crate::spec::PathTemplate;
 use crate::spec::Status;
 
 /// An operation described in Rust terms, ready to be emitted.
@@ -22,24 +24,6 @@ pub struct CustomOperation {
     pub body: Body,
     pub success: Outcome,
     pub error: Outcome,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParamLocation {
-    Path,
-    Query,
-    Header,
-}
-
-#[derive(Debug, Clone)]
-pub struct Param {
-    pub api_name: String,
-    pub rust_name: String,
-    pub location: ParamLocation,
-    pub required: bool,
-    pub ty: RustType,
-    /// A path parameter that takes the rest of the path, slashes included.
-    pub rest: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -58,37 +42,9 @@ pub enum Body {
 }
 
 #[derive(Debug, Clone)]
-pub struct FormField {
-    pub api_name: String,
-    pub rust_name: String,
-    pub required: bool,
-    pub kind: FieldKind,
-}
-
-#[derive(Debug, Clone)]
-pub enum FieldKind {
-    File,
-    Files,
-    Value(RustType),
-    Values(RustType),
-}
-
-#[derive(Debug, Clone)]
 pub struct Outcome {
     pub statuses: Vec<String>,
-    pub kind: OutcomeKind,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OutcomeKind {
-    Typed(RustType),
-    Raw,
-    None,
-}
-
-fn is_binary(schema: &Value) -> bool {
-    schema.get("type").and_then(Value::as_str) == Some("string")
-        && schema.get("format").and_then(Value::as_str) == Some("binary")
+    pub kind: Payload,
 }
 
 /// Describes an adapted operation in Rust terms.
@@ -112,22 +68,21 @@ pub fn describe(
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_owned();
-            let location = match parameter.get("in").and_then(Value::as_str) {
-                Some("path") => ParamLocation::Path,
-                Some("header") => ParamLocation::Header,
-                _ => ParamLocation::Query,
-            };
+            // `adapt` left paths, queries and headers only.
+            let location = parameter
+                .get("in")
+                .and_then(Value::as_str)
+                .and_then(Location::parse)
+                .unwrap_or(Location::Query);
             let schema = parameter.get("schema").cloned().unwrap_or(Value::Null);
             let hint = format!("{name}_{api_name}");
-            let rest = location == ParamLocation::Path
-                && crate::spec::REST_PARAMS.contains(&api_name.as_str())
-                && path.ends_with(&format!("{{{api_name}}}"));
             params.push(Param {
-                rest,
-                rust_name: sanitize_snake(&api_name),
+                field: sanitize_snake(&api_name),
                 ty: mapper.rust_type(&schema, &hint),
-                required: location == ParamLocation::Path
+                required: location == Location::Path
                     || parameter.get("required").and_then(Value::as_bool) == Some(true),
+                list: schema.get("type").and_then(Value::as_str) == Some("array"),
+                schema: String::new(),
                 api_name,
                 location,
             });
@@ -137,7 +92,7 @@ pub fn describe(
     let responses = operation.get("responses").and_then(Value::as_object);
     let outcome = |mapper: &mut TypeMapper, is_member: fn(&str) -> bool, role: &str| {
         let mut statuses = Vec::new();
-        let mut kind = OutcomeKind::None;
+        let mut kind = Payload::None;
         for (status, response) in responses.into_iter().flatten() {
             if !is_member(status) {
                 continue;
@@ -149,10 +104,10 @@ pub fn describe(
                         .get("schema")
                         .cloned()
                         .unwrap_or_else(|| Value::Object(Map::new()));
-                    kind = OutcomeKind::Typed(mapper.rust_type(&schema, &format!("{name}_{role}")));
+                    kind = Payload::Json(mapper.rust_type(&schema, &format!("{name}_{role}")));
                 }
-                Some(content) if !content.is_empty() && kind == OutcomeKind::None => {
-                    kind = OutcomeKind::Raw;
+                Some(content) if !content.is_empty() && kind == Payload::None => {
+                    kind = Payload::Raw(content.keys().next().cloned().unwrap_or_default());
                 }
                 _ => {}
             }
@@ -173,54 +128,20 @@ pub fn describe(
     }
 }
 
-/// The form struct for a multipart body schema (already resolved).
-pub fn multipart_body(operation_name: &str, schema: &Value, mapper: &mut TypeMapper) -> Body {
-    let Some(Value::Object(properties)) = schema.get("properties") else {
-        return Body::AnyMultipart;
-    };
-    let required: Vec<&str> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|names| names.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let mut fields = Vec::new();
-    for (api_name, property) in properties {
-        let property = strip_nullable_wrapper(property);
-        let kind = if is_binary(&property) {
-            FieldKind::File
-        } else if property.get("type").and_then(Value::as_str) == Some("array")
-            && property.get("items").is_some_and(is_binary)
-        {
-            FieldKind::Files
-        } else if property.get("type").and_then(Value::as_str) == Some("array") {
-            let items = property.get("items").cloned().unwrap_or(Value::Null);
-            FieldKind::Values(
-                mapper.rust_type(&items, &format!("{operation_name}_{api_name}_item")),
-            )
-        } else {
-            FieldKind::Value(mapper.rust_type(&property, &format!("{operation_name}_{api_name}")))
-        };
-        fields.push(FormField {
-            rust_name: sanitize_snake(api_name),
-            required: required.contains(&api_name.as_str()),
-            api_name: api_name.clone(),
-            kind,
-        });
+/// The form struct for a multipart body schema; `resolve` follows `$ref`s.
+pub fn multipart_body(
+    operation_name: &str,
+    schema: &Value,
+    resolve: &dyn Fn(&Value) -> Value,
+    mapper: &mut TypeMapper,
+) -> Body {
+    match crate::model::form_fields(operation_name, schema, resolve, mapper) {
+        Some(fields) => Body::Multipart {
+            form: crate::names::sanitize_pascal(&format!("{operation_name}_form")),
+            fields,
+        },
+        None => Body::AnyMultipart,
     }
-    Body::Multipart {
-        form: crate::names::sanitize_pascal(&format!("{operation_name}_form")),
-        fields,
-    }
-}
-
-/// `anyOf: [{format: binary}, null]` after normalisation is the binary schema plus
-/// `nullable`; optionality is carried by `required`, so `nullable` is dropped here.
-fn strip_nullable_wrapper(schema: &Value) -> Value {
-    let mut schema = schema.clone();
-    if let Value::Object(map) = &mut schema {
-        map.remove("nullable");
-    }
-    schema
 }
 
 fn is_success_or_default(status: &str) -> bool {
@@ -232,14 +153,9 @@ fn is_error_or_default(status: &str) -> bool {
 }
 
 fn doc_comment(operation: &Map<String, Value>, method: &str, path: &str) -> String {
-    let mut doc = String::new();
-    for key in ["summary", "description"] {
-        if let Some(text) = operation.get(key).and_then(Value::as_str)
-            && !text.trim().is_empty()
-        {
-            doc.push_str(text.trim());
-            doc.push_str("\n\n");
-        }
+    let mut doc = crate::model::doc_text(operation);
+    if !doc.is_empty() {
+        doc.push_str("\n\n");
     }
     doc.push_str(&format!(
         "Sends a `{}` request to `{path}`\n",
@@ -340,17 +256,12 @@ pub fn methods(operations: &[CustomOperation]) -> Result<TokenStream, String> {
     })
 }
 
-fn parse_type(ty: &RustType) -> Result<TokenStream, String> {
-    ty.0.parse()
-        .map_err(|_| format!("`{}` is not a Rust type", ty.0))
-}
-
 fn form_struct(name: &str, fields: &[FormField]) -> Result<TokenStream, String> {
     let ident = format_ident!("{}", name);
     let mut declarations = Vec::new();
     let mut appends = Vec::new();
     for field in fields {
-        let field_ident = format_ident!("{}", field.rust_name);
+        let field_ident = format_ident!("{}", field.field);
         let api_name = &field.api_name;
         let (ty, append) = match &field.kind {
             FieldKind::File => (
@@ -362,11 +273,11 @@ fn form_struct(name: &str, fields: &[FormField]) -> Result<TokenStream, String> 
                 quote!(for file in value { form = form.part(#api_name, file.into_part()?); }),
             ),
             FieldKind::Value(ty) => {
-                let ty = parse_type(ty)?;
+                let ty = ty.tokens()?;
                 (ty, quote!(form = form.text(#api_name, text(&value)?);))
             }
             FieldKind::Values(ty) => {
-                let ty = parse_type(ty)?;
+                let ty = ty.tokens()?;
                 (
                     quote!(::std::vec::Vec<#ty>),
                     quote!(for item in value { form = form.text(#api_name, text(&item)?); }),
@@ -411,12 +322,13 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
     let mut path_values = Vec::new();
     let mut queries = Vec::new();
     let mut headers = Vec::new();
+    let rest_param = PathTemplate::parse(&operation.path).rest_param();
     for param in &operation.params {
-        let ident = format_ident!("{}", param.rust_name);
+        let ident = format_ident!("{}", param.field);
         let inner = if param.ty.0 == "::std::string::String" {
             quote!(&'a str)
         } else {
-            let ty = parse_type(&param.ty)?;
+            let ty = param.ty.tokens()?;
             quote!(&'a #ty)
         };
         if param.required {
@@ -426,24 +338,24 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
         }
         let api_name = &param.api_name;
         match param.location {
-            ParamLocation::Path if param.rest => {
+            Location::Path if rest_param == Some(param.api_name.as_str()) => {
                 // Each segment encoded, the slashes between them kept.
                 path_values.push((
                     param.api_name.clone(),
                     quote!(#ident.to_string().split('/').map(encode_path).collect::<Vec<_>>().join("/")),
                 ));
             }
-            ParamLocation::Path => {
+            Location::Path => {
                 path_values.push((
                     param.api_name.clone(),
                     quote!(encode_path(&#ident.to_string())),
                 ));
             }
-            ParamLocation::Query => {
+            Location::Query | Location::Cookie => {
                 queries
                     .push(quote!(.query(&progenitor_client::QueryParam::new(#api_name, &#ident))));
             }
-            ParamLocation::Header => {
+            Location::Header => {
                 let lower = api_name.to_ascii_lowercase();
                 headers.push(if param.required {
                     quote!(header_map.append(#lower, #ident.to_string().try_into()?);)
@@ -459,22 +371,18 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
     }
 
     // `{}` per path parameter, in template order.
-    let mut template = String::from("{}");
-    let mut path_arguments = Vec::new();
-    let mut rest = operation.path.as_str();
-    while let Some(start) = rest.find('{') {
-        let Some(end) = rest[start..].find('}') else {
-            break;
-        };
-        template.push_str(&rest[..start].replace('{', "{{").replace('}', "}}"));
-        template.push_str("{}");
-        let variable = &rest[start + 1..start + end];
-        if let Some((_, value)) = path_values.iter().find(|(name, _)| name == variable) {
-            path_arguments.push(value.clone());
-        }
-        rest = &rest[start + end + 1..];
-    }
-    template.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+    let path = PathTemplate::parse(&operation.path);
+    let template = format!("{{}}{}", path.format_string());
+    let path_arguments: Vec<TokenStream> = path
+        .names()
+        .into_iter()
+        .filter_map(|variable| {
+            path_values
+                .iter()
+                .find(|(name, _)| name == variable)
+                .map(|(_, value)| value.clone())
+        })
+        .collect();
 
     let (body_argument, body_call, generics) = match &operation.body {
         Body::None => (quote!(), quote!(), quote!(<'a>)),
@@ -511,7 +419,7 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
     let error_type = outcome_type(&operation.error)?;
     let accept = matches!(
         (&operation.success.kind, &operation.error.kind),
-        (OutcomeKind::Typed(_), _) | (OutcomeKind::None, OutcomeKind::Typed(_))
+        (Payload::Json(_), _) | (Payload::None, Payload::Json(_))
     )
     .then(|| {
         quote! {
@@ -529,9 +437,9 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
             Err(_) => quote!(200..=299),
         };
         let decode = match &operation.success.kind {
-            OutcomeKind::Typed(_) => quote!(ResponseValue::from_response(response).await),
-            OutcomeKind::Raw => quote!(Ok(ResponseValue::stream(response))),
-            OutcomeKind::None => quote!(Ok(ResponseValue::empty(response))),
+            Payload::Json(_) => quote!(ResponseValue::from_response(response).await),
+            Payload::Raw(_) => quote!(Ok(ResponseValue::stream(response))),
+            Payload::None => quote!(Ok(ResponseValue::empty(response))),
         };
         quote!(#pattern => { #decode })
     });
@@ -552,15 +460,15 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
                 quote!(#base..=#top)
             };
             let decode = match &operation.error.kind {
-                OutcomeKind::Typed(_) => {
+                Payload::Json(_) => {
                     quote!(Err(Error::ErrorResponse(
                         ResponseValue::from_response(response).await?
                     )))
                 }
-                OutcomeKind::Raw => {
+                Payload::Raw(_) => {
                     quote!(Err(Error::ErrorResponse(ResponseValue::stream(response))))
                 }
-                OutcomeKind::None => {
+                Payload::None => {
                     quote!(Err(Error::ErrorResponse(ResponseValue::empty(response))))
                 }
             };
@@ -573,7 +481,7 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
     let header_count = 1 + operation
         .params
         .iter()
-        .filter(|param| param.location == ParamLocation::Header)
+        .filter(|param| param.location == Location::Header)
         .count();
 
     Ok(quote! {
@@ -615,8 +523,8 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
 
 fn outcome_type(outcome: &Outcome) -> Result<TokenStream, String> {
     Ok(match &outcome.kind {
-        OutcomeKind::Typed(ty) => parse_type(ty)?,
-        OutcomeKind::Raw => quote!(ByteStream),
-        OutcomeKind::None => quote!(()),
+        Payload::Json(ty) => ty.tokens()?,
+        Payload::Raw(_) => quote!(ByteStream),
+        Payload::None => quote!(()),
     })
 }

@@ -10,10 +10,11 @@ use crate::custom;
 use crate::custom::CustomOperation;
 use crate::error::SpecError;
 use crate::load::Document;
+use crate::model::{self, Operation};
 use crate::normalize::normalize;
 use crate::parameters;
 use crate::security::{self, SecurityTable};
-use crate::server::{self, ServerConfig, ServerOperation};
+use crate::server::{self, ServerConfig};
 use crate::spec::Note;
 use crate::tidy::{OperationName, tidy};
 
@@ -33,7 +34,7 @@ pub struct Prepared {
     /// The document as loaded, before any rewriting: what a server validates against.
     pub original: Value,
     /// Every operation as the server generator sees it.
-    pub server_operations: Vec<ServerOperation>,
+    pub server_operations: Vec<Operation>,
     /// Pointers of the schemas that could not be typed and were made untyped.
     pub degraded: Vec<String>,
     /// How many named types stayed typed.
@@ -68,7 +69,7 @@ pub fn prepare(mut doc: Document) -> Result<Prepared, SpecError> {
         .collect();
     let security = security::collect(&doc.value, &operations);
     notes.extend(parameters::inline(&doc.origin, &mut doc.value)?);
-    let server_operations = server::describe(&original, &mut doc.value, &operations, &security)?;
+    let server_operations = model::describe(&original, &mut doc.value, &operations, &security)?;
     let adapted = adapt(&doc.origin, &mut doc.value)?;
     notes.extend(adapted.notes);
     crate::degrade::break_composition_cycles(&mut doc.value, &mut notes);

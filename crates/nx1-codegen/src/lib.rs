@@ -13,6 +13,7 @@ mod error;
 mod generate;
 mod load;
 mod mapper;
+mod model;
 mod names;
 mod normalize;
 mod parameters;

@@ -11,6 +11,15 @@ use crate::pointer;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RustType(pub String);
 
+impl RustType {
+    /// The type as tokens for `quote!`.
+    pub fn tokens(&self) -> Result<proc_macro2::TokenStream, String> {
+        self.0
+            .parse()
+            .map_err(|_| format!("`{}` is not a Rust type", self.0))
+    }
+}
+
 /// Maps schemas to Rust types. Inline schemas that need a generated type are filed under a
 /// fresh, collision-free name and added to `components.schemas` by [`install`](Self::install),
 /// so that typify generates them.

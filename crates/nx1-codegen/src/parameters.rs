@@ -22,7 +22,11 @@ pub fn inline(origin: &str, root: &mut Value) -> Result<Vec<Note>, SpecError> {
             Some(Value::Array(shared)) => shared,
             _ => Vec::new(),
         };
-        let template = template_names(path);
+        let template: Vec<String> = crate::spec::PathTemplate::parse(path)
+            .names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
         for method in HTTP_METHODS {
             let Some(Value::Object(operation)) = item.get_mut(method) else {
                 continue;
@@ -86,20 +90,6 @@ pub fn inline(origin: &str, root: &mut Value) -> Result<Vec<Note>, SpecError> {
         }
     }
     Ok(notes)
-}
-
-/// The `{names}` of a path template.
-pub fn template_names(path: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut rest = path;
-    while let Some(start) = rest.find('{') {
-        let Some(end) = rest[start..].find('}') else {
-            break;
-        };
-        names.push(rest[start + 1..start + end].to_owned());
-        rest = &rest[start + end + 1..];
-    }
-    names
 }
 
 #[cfg(test)]

@@ -1,501 +1,16 @@
-//! axum server stubs: one trait with one method per operation, typed requests and per-status
-//! response enums, and a router that validates input as FastAPI does (the work is done by
-//! `nx1-server-runtime`; the generated code describes each operation as data).
-
-use std::collections::BTreeSet;
+//! axum server stubs emitted from the operation model: one trait with one method per
+//! operation, typed requests and per-status response enums, and each operation as data for
+//! `nx1-server-runtime`, which routes, authenticates and validates as FastAPI does.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::error::SpecError;
-use crate::mapper::{RustType, TypeMapper};
-use crate::names::{sanitize_pascal, sanitize_snake};
-use crate::pointer::{self, child, follow};
+use crate::mapper::RustType;
+use crate::model::{Auth, FieldKind, FormField, Location, Operation, Payload};
+use crate::names::sanitize_pascal;
 use crate::security::{SchemeKind, SecurityTable};
 use crate::spec::MediaKind;
-use crate::tidy::OperationName;
-
-/// A pointer that resolves to nothing: the runtime validates nothing against it.
-const ANY_SCHEMA: &str = "/x-nx1-no-schema";
-
-/// A parameter of a server operation.
-#[derive(Debug, Clone)]
-pub struct ServerParam {
-    pub api_name: String,
-    pub field: String,
-    pub location: &'static str,
-    pub required: bool,
-    pub list: bool,
-    pub ty: RustType,
-    /// Pointer of the schema in the original document.
-    pub schema: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ServerMedia {
-    Json,
-    Form,
-    Multipart,
-    Raw,
-}
-
-#[derive(Debug, Clone)]
-pub struct ServerBody {
-    pub media: ServerMedia,
-    pub media_type: String,
-    pub required: bool,
-    pub schema: String,
-    /// JSON and form bodies: the body type. Multipart: the text fields' form struct fields.
-    pub ty: Option<RustType>,
-    pub form_fields: Vec<FormField>,
-}
-
-#[derive(Debug, Clone)]
-pub struct FormField {
-    pub api_name: String,
-    pub field: String,
-    pub required: bool,
-    /// `None`: a file.
-    pub ty: Option<RustType>,
-    pub list: bool,
-}
-
-#[derive(Debug, Clone)]
-pub enum Payload {
-    Json(RustType),
-    Raw(String),
-    None,
-}
-
-#[derive(Debug, Clone)]
-pub struct ServerResponse {
-    /// `200`, `4XX` or `default`.
-    pub status: String,
-    pub variant: String,
-    pub payload: Payload,
-    pub description: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Auth {
-    None,
-    Optional,
-    Required,
-}
-
-#[derive(Debug, Clone)]
-pub struct ServerOperation {
-    pub name: String,
-    pub method: String,
-    pub path: String,
-    pub doc: String,
-    pub params: Vec<ServerParam>,
-    pub body: Option<ServerBody>,
-    pub responses: Vec<ServerResponse>,
-    pub auth: Auth,
-    pub security: Vec<Vec<String>>,
-    /// First 2xx with a JSON body: status and schema pointer in the original document.
-    pub success: Option<(u16, String)>,
-}
-
-/// Describes every operation for the server generator. `root` is the normalised, tidied
-/// document (types are mapped against it and inline schemas hoisted into it); `original`
-/// is the document as loaded, whose schemas the runtime validates against.
-pub fn describe(
-    original: &Value,
-    root: &mut Value,
-    operations: &[OperationName],
-    security: &SecurityTable,
-) -> Result<Vec<ServerOperation>, SpecError> {
-    let snapshot = root.clone();
-    let mut types = TypeMapper::new(root);
-    let resolver = Resolver {
-        original,
-        normalized: &snapshot,
-    };
-    let mut described = Vec::new();
-    for (op, (_, alternatives)) in operations.iter().zip(&security.operations) {
-        let pointer = pointer::operation(&op.path, &op.method);
-        let Some(operation) = snapshot.pointer(&pointer) else {
-            continue;
-        };
-        described.push(resolver.operation(op, operation, alternatives, &mut types)?);
-    }
-    types.install(root);
-    Ok(described)
-}
-
-struct Resolver<'a> {
-    original: &'a Value,
-    normalized: &'a Value,
-}
-
-impl Resolver<'_> {
-    /// Follows a `$ref` in the original document, returning the target and its pointer.
-    fn follow(&self, value: &Value, pointer: String) -> (Value, String) {
-        match follow(self.original, value) {
-            Some((target, target_pointer)) => (target.clone(), target_pointer.unwrap_or(pointer)),
-            None => (value.clone(), pointer),
-        }
-    }
-
-    fn normalized_resolve(&self, value: &Value) -> Value {
-        follow(self.normalized, value).map_or_else(|| value.clone(), |(target, _)| target.clone())
-    }
-
-    /// The schema pointer of an operation's parameter (name, location) in the original
-    /// document; the operation's own declaration wins over the path item's.
-    fn original_param(&self, path: &str, method: &str, name: &str, location: &str) -> String {
-        let declared = crate::spec::declared_parameters(self.original, path, method);
-        let Some(parameter) = declared.iter().rev().find(|p| p.key() == (location, name)) else {
-            // A parameter the pipeline added (an undeclared path variable): a pointer to
-            // nothing, which the runtime reads as "accept anything".
-            return ANY_SCHEMA.to_owned();
-        };
-        if parameter.value.get("schema").is_some() {
-            return child(&parameter.defined_at, "schema");
-        }
-        match parameter.value.get("content") {
-            Some(Value::Object(content)) if !content.is_empty() => {
-                let media = content.keys().next().map_or("", String::as_str);
-                child(
-                    &child(&child(&parameter.defined_at, "content"), media),
-                    "schema",
-                )
-            }
-            _ => ANY_SCHEMA.to_owned(),
-        }
-    }
-
-    fn operation(
-        &self,
-        op: &OperationName,
-        operation: &Value,
-        alternatives: &[Vec<String>],
-        mapper: &mut TypeMapper,
-    ) -> Result<ServerOperation, SpecError> {
-        let pointer = pointer::operation(&op.path, &op.method);
-        let mut params = Vec::new();
-        let mut fields = BTreeSet::new();
-        // Parameters were inlined (path-level merged, templates completed) by `prepare`.
-        let merged: Vec<Value> = operation
-            .get("parameters")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        for parameter in merged {
-            let name = parameter
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            let location = match parameter.get("in").and_then(Value::as_str) {
-                Some("path") => "path",
-                Some("query") => "query",
-                Some("header") => "header",
-                Some("cookie") => "cookie",
-                _ => continue,
-            };
-            let mut field = sanitize_snake(&name);
-            while !fields.insert(field.clone()) {
-                field.push('_');
-            }
-            let mut schema = parameter
-                .get("schema")
-                .cloned()
-                .unwrap_or_else(|| json!({}));
-            if let Value::Object(map) = &mut schema {
-                map.remove("nullable");
-            }
-            let resolved = self.normalized_resolve(&schema);
-            let list = resolved.get("type").and_then(Value::as_str) == Some("array");
-            let ty = mapper.rust_type(&schema, &format!("{}_{name}", op.name));
-            params.push(ServerParam {
-                schema: self.original_param(&op.path, &op.method, &name, location),
-                required: location == "path"
-                    || parameter.get("required").and_then(Value::as_bool) == Some(true),
-                api_name: name,
-                field,
-                location,
-                list,
-                ty,
-            });
-        }
-
-        let body = self.body(op, operation, &pointer, mapper)?;
-        let responses = self.responses(op, operation, mapper);
-        let auth = if alternatives.is_empty() {
-            Auth::None
-        } else if alternatives.iter().any(Vec::is_empty) {
-            Auth::Optional
-        } else {
-            Auth::Required
-        };
-        let mut doc = String::new();
-        for key in ["summary", "description"] {
-            if let Some(text) = operation.get(key).and_then(Value::as_str)
-                && !text.trim().is_empty()
-            {
-                doc.push_str(text.trim());
-                doc.push_str("\n\n");
-            }
-        }
-        doc.push_str(&format!("`{} {}`", op.method.to_ascii_uppercase(), op.path));
-        let success = self.success_pointer(&pointer);
-        Ok(ServerOperation {
-            success,
-            name: op.name.clone(),
-            method: op.method.clone(),
-            path: op.path.clone(),
-            doc,
-            params,
-            body,
-            responses,
-            auth,
-            security: alternatives.to_vec(),
-        })
-    }
-
-    fn success_pointer(&self, pointer: &str) -> Option<(u16, String)> {
-        let responses_pointer = child(pointer, "responses");
-        let responses = self.original.pointer(&responses_pointer)?.as_object()?;
-        for (status, response) in responses {
-            let Ok(code @ 200..=299) = status.parse::<u16>() else {
-                continue;
-            };
-            let (response, at) = self.follow(response, child(&responses_pointer, status));
-            let Some(Value::Object(content)) = response.get("content") else {
-                continue;
-            };
-            if let Some(media) = content.keys().find(|media| MediaKind::is_json(media))
-                && content[media].get("schema").is_some()
-            {
-                return Some((code, child(&child(&child(&at, "content"), media), "schema")));
-            }
-        }
-        None
-    }
-
-    fn body(
-        &self,
-        op: &OperationName,
-        operation: &Value,
-        pointer: &str,
-        mapper: &mut TypeMapper,
-    ) -> Result<Option<ServerBody>, SpecError> {
-        let Some(body) = operation.get("requestBody") else {
-            return Ok(None);
-        };
-        let body = self.normalized_resolve(body);
-        let Some(Value::Object(content)) = body.get("content") else {
-            return Ok(None);
-        };
-        // FastAPI declares one media type per body; where several are listed, JSON wins as
-        // it does on the client.
-        let Some(media_type) = crate::spec::preferred_media(content.keys()).cloned() else {
-            return Ok(None);
-        };
-        let media = match MediaKind::of(&media_type).rank() {
-            0 => ServerMedia::Json,
-            1 => ServerMedia::Form,
-            2 => ServerMedia::Multipart,
-            _ => ServerMedia::Raw,
-        };
-        let schema = content[&media_type]
-            .get("schema")
-            .cloned()
-            .unwrap_or_else(|| json!({}));
-        let (original_body, body_pointer) = self.follow(
-            self.original
-                .pointer(&child(pointer, "requestBody"))
-                .unwrap_or(&Value::Null),
-            child(pointer, "requestBody"),
-        );
-        let schema_pointer = if original_body
-            .get("content")
-            .and_then(|content| content.get(&media_type))
-            .is_some()
-        {
-            child(
-                &child(&child(&body_pointer, "content"), &media_type),
-                "schema",
-            )
-        } else {
-            ANY_SCHEMA.to_owned()
-        };
-        let required = body.get("required").and_then(Value::as_bool) == Some(true);
-        let mut server_body = ServerBody {
-            media,
-            media_type: media_type.clone(),
-            required,
-            schema: schema_pointer,
-            ty: None,
-            form_fields: Vec::new(),
-        };
-        match media {
-            ServerMedia::Json | ServerMedia::Form => {
-                server_body.ty = Some(mapper.rust_type(&schema, &format!("{}_body", op.name)));
-            }
-            ServerMedia::Multipart => {
-                let resolved = self.normalized_resolve(&schema);
-                let required: Vec<&str> = resolved
-                    .get("required")
-                    .and_then(Value::as_array)
-                    .map(|names| names.iter().filter_map(Value::as_str).collect())
-                    .unwrap_or_default();
-                let mut names = BTreeSet::new();
-                if let Some(Value::Object(properties)) = resolved.get("properties") {
-                    for (name, declared) in properties {
-                        // Inspect the resolved schema, but map the declared one, so that a
-                        // `$ref` stays a reference to its component type.
-                        let property = self.normalized_resolve(declared);
-                        let binary = |schema: &Value| {
-                            self.normalized_resolve(schema)
-                                .get("format")
-                                .and_then(Value::as_str)
-                                == Some("binary")
-                        };
-                        let list = property.get("type").and_then(Value::as_str) == Some("array");
-                        let items = property.get("items").cloned().unwrap_or_else(|| json!({}));
-                        let is_file = binary(&property) || (list && binary(&items));
-                        let ty = (!is_file).then(|| {
-                            let schema = if list { &items } else { declared };
-                            let mut schema = schema.clone();
-                            if let Value::Object(map) = &mut schema {
-                                map.remove("nullable");
-                            }
-                            mapper.rust_type(&schema, &format!("{}_{name}", op.name))
-                        });
-                        let mut field = sanitize_snake(name);
-                        while !names.insert(field.clone()) {
-                            field.push('_');
-                        }
-                        server_body.form_fields.push(FormField {
-                            api_name: name.clone(),
-                            field,
-                            required: required.contains(&name.as_str()),
-                            ty,
-                            list,
-                        });
-                    }
-                }
-            }
-            ServerMedia::Raw => {}
-        }
-        Ok(Some(server_body))
-    }
-
-    fn responses(
-        &self,
-        op: &OperationName,
-        operation: &Value,
-        mapper: &mut TypeMapper,
-    ) -> Vec<ServerResponse> {
-        let mut out = Vec::new();
-        let mut variants = BTreeSet::new();
-        let Some(Value::Object(responses)) = operation.get("responses") else {
-            return out;
-        };
-        for (status, response) in responses {
-            let response = self.normalized_resolve(response);
-            let payload = match response.get("content").and_then(Value::as_object) {
-                Some(content) if !content.is_empty() => {
-                    let json_like = content
-                        .keys()
-                        .find(|media| MediaKind::is_json(media))
-                        .cloned();
-                    match json_like {
-                        Some(media) => {
-                            let schema = content[&media]
-                                .get("schema")
-                                .cloned()
-                                .unwrap_or_else(|| json!({}));
-                            Payload::Json(
-                                mapper.rust_type(&schema, &format!("{}_{status}_body", op.name)),
-                            )
-                        }
-                        None => Payload::Raw(content.keys().next().cloned().unwrap_or_default()),
-                    }
-                }
-                _ => Payload::None,
-            };
-            let mut variant = status_variant(status);
-            while !variants.insert(variant.clone()) {
-                variant.push('_');
-            }
-            out.push(ServerResponse {
-                status: status.clone(),
-                variant,
-                payload,
-                description: response
-                    .get("description")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned(),
-            });
-        }
-        out
-    }
-}
-
-/// `200` → `Ok`, `404` → `NotFound`, `4XX` → `Status4xx`, `default` → `Default`.
-fn status_variant(status: &str) -> String {
-    if status == "default" {
-        return "Default".into();
-    }
-    match status
-        .parse::<u16>()
-        .ok()
-        .and_then(|code| http_reason(code).map(sanitize_pascal))
-    {
-        Some(name) => name,
-        None => sanitize_pascal(&format!("status_{status}")),
-    }
-}
-
-fn http_reason(code: u16) -> Option<&'static str> {
-    Some(match code {
-        100 => "Continue",
-        101 => "Switching Protocols",
-        200 => "Ok",
-        201 => "Created",
-        202 => "Accepted",
-        203 => "Non Authoritative Information",
-        204 => "No Content",
-        206 => "Partial Content",
-        301 => "Moved Permanently",
-        302 => "Found",
-        303 => "See Other",
-        304 => "Not Modified",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        402 => "Payment Required",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        406 => "Not Acceptable",
-        408 => "Request Timeout",
-        409 => "Conflict",
-        410 => "Gone",
-        412 => "Precondition Failed",
-        413 => "Payload Too Large",
-        415 => "Unsupported Media Type",
-        422 => "Unprocessable Entity",
-        423 => "Locked",
-        424 => "Failed Dependency",
-        428 => "Precondition Required",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        501 => "Not Implemented Status",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => return None,
-    })
-}
 
 /// How the generated server is wired into the crate that includes it.
 #[derive(Debug, Clone)]
@@ -515,16 +30,11 @@ impl Default for ServerConfig {
     }
 }
 
-fn parse_type(ty: &RustType) -> Result<TokenStream, String> {
-    ty.0.parse()
-        .map_err(|_| format!("`{}` is not a Rust type", ty.0))
-}
-
 /// Emits the server module for the described operations: per operation its data, typed
 /// request, response enum, trait method and dispatch arm; around them the few items that
 /// name the trait. Everything else is ordinary code in the runtime.
 pub fn emit(
-    operations: &[ServerOperation],
+    operations: &[Operation],
     security: &SecurityTable,
     original: &Value,
     types: TokenStream,
@@ -597,14 +107,14 @@ fn schemes(security: &SecurityTable, rt: &TokenStream) -> Vec<TokenStream> {
 
 /// The operation as data for the runtime: parameters, body, security, what a mock answers.
 /// Schema pointers are written relative to the operation where they can be.
-fn operation_data(operation: &ServerOperation, rt: &TokenStream) -> TokenStream {
+fn operation_data(operation: &Operation, rt: &TokenStream) -> TokenStream {
     let id = &operation.name;
-    let base = pointer::operation(&operation.path, &operation.method);
+    let base = operation.pointer();
     let mut spec = quote!(#rt::OperationSpec::new(#id, #base));
     if !operation.params.is_empty() {
         let params = operation.params.iter().map(|param| {
-            let constructor = format_ident!("{}", param.location);
-            let name = if param.location == "header" {
+            let constructor = format_ident!("{}", param.location.as_str());
+            let name = if param.location == Location::Header {
                 param.api_name.to_ascii_lowercase()
             } else {
                 param.api_name.clone()
@@ -615,7 +125,7 @@ fn operation_data(operation: &ServerOperation, rt: &TokenStream) -> TokenStream 
                 let field = &param.field;
                 param_spec.extend(quote!(.field(#field)));
             }
-            if param.required && param.location != "path" {
+            if param.required && param.location != Location::Path {
                 param_spec.extend(quote!(.required()));
             }
             if param.list {
@@ -629,11 +139,11 @@ fn operation_data(operation: &ServerOperation, rt: &TokenStream) -> TokenStream 
         let schema = relative_pointer(&base, &body.schema);
         let constructor = format_ident!(
             "{}",
-            match body.media {
-                ServerMedia::Json => "json",
-                ServerMedia::Form => "form",
-                ServerMedia::Multipart => "multipart",
-                ServerMedia::Raw => "raw",
+            match body.kind {
+                MediaKind::Json => "json",
+                MediaKind::FormUrlencoded => "form",
+                MediaKind::Multipart => "multipart",
+                _ => "raw",
             }
         );
         let required = body.required.then(|| quote!(.required()));
@@ -647,12 +157,8 @@ fn operation_data(operation: &ServerOperation, rt: &TokenStream) -> TokenStream 
         let schema = relative_pointer(&base, pointer);
         spec.extend(quote!(.success(#status, #schema)));
     }
-    let rest: Vec<&str> = crate::spec::REST_PARAMS
-        .into_iter()
-        .filter(|name| operation.path.ends_with(&format!("{{{name}}}")))
-        .collect();
-    if !rest.is_empty() {
-        spec.extend(quote!(.rest(&[#(#rest),*])));
+    if let Some(rest) = crate::spec::PathTemplate::parse(&operation.path).rest_param() {
+        spec.extend(quote!(.rest(&[#rest])));
     }
     spec
 }
@@ -674,14 +180,14 @@ fn relative_pointer(base: &str, pointer: &str) -> String {
 
 /// The typed request: one field per parameter and the body; multipart forms get their own
 /// struct, and files and raw bytes are attached from the body after deserialising.
-fn request_struct(operation: &ServerOperation, rt: &TokenStream) -> Result<TokenStream, String> {
+fn request_struct(operation: &Operation, rt: &TokenStream) -> Result<TokenStream, String> {
     let pascal = sanitize_pascal(&operation.name);
     let request_ident = format_ident!("{}Request", pascal);
     let mut fields = Vec::new();
     for param in &operation.params {
         let field = format_ident!("{}", param.field);
-        let ty = parse_type(&param.ty)?;
-        let doc = format!("`{}` ({})", param.api_name, param.location);
+        let ty = param.ty.tokens()?;
+        let doc = format!("`{}` ({})", param.api_name, param.location.as_str());
         fields.push(if param.required {
             quote!(#[doc = #doc] pub #field: #ty,)
         } else {
@@ -690,14 +196,14 @@ fn request_struct(operation: &ServerOperation, rt: &TokenStream) -> Result<Token
     }
     let mut form = None;
     let mut attach = None;
-    match operation.body.as_ref().map(|body| (body, body.media)) {
+    match operation.body.as_ref().map(|body| (body, &body.kind)) {
         None => {}
-        Some((body, ServerMedia::Json | ServerMedia::Form)) => {
-            let ty = parse_type(
-                body.ty
-                    .as_ref()
-                    .unwrap_or(&RustType("::serde_json::Value".into())),
-            )?;
+        Some((body, MediaKind::Json | MediaKind::FormUrlencoded)) => {
+            let ty = body
+                .ty
+                .as_ref()
+                .unwrap_or(&RustType("::serde_json::Value".into()))
+                .tokens()?;
             fields.push(if body.required {
                 quote!(/// The request body.
                     pub body: #ty,)
@@ -706,9 +212,9 @@ fn request_struct(operation: &ServerOperation, rt: &TokenStream) -> Result<Token
                     #[serde(default)] pub body: ::std::option::Option<#ty>,)
             });
         }
-        Some((body, ServerMedia::Multipart)) => {
+        Some((body, MediaKind::Multipart)) => {
             let form_ident = format_ident!("{}Form", pascal);
-            let (item, files) = form_struct(operation, &form_ident, &body.form_fields, rt)?;
+            let (item, files) = form_struct(operation, &form_ident, &body.form, rt)?;
             form = Some(item);
             fields.push(quote!(/// The multipart form.
                 pub body: #form_ident,));
@@ -719,7 +225,7 @@ fn request_struct(operation: &ServerOperation, rt: &TokenStream) -> Result<Token
                 }
             });
         }
-        Some((_, ServerMedia::Raw)) => {
+        Some(_) => {
             fields.push(quote!(/// The raw request body.
                 #[serde(skip)] pub body: #rt::bytes::Bytes,));
             attach = Some(quote! {
@@ -746,7 +252,7 @@ fn request_struct(operation: &ServerOperation, rt: &TokenStream) -> Result<Token
 /// A multipart body's struct (text fields deserialised, files skipped) and the statements
 /// that attach its files.
 fn form_struct(
-    operation: &ServerOperation,
+    operation: &Operation,
     form_ident: &proc_macro2::Ident,
     form_fields: &[FormField],
     rt: &TokenStream,
@@ -757,32 +263,33 @@ fn form_struct(
         let ident = format_ident!("{}", field.field);
         let api_name = &field.api_name;
         let doc = format!("Form field `{api_name}`.");
-        let Some(ty) = &field.ty else {
-            let (ty, fill) = if field.list {
-                (
-                    quote!(::std::vec::Vec<#rt::UploadedFile>),
-                    quote!(form.#ident = files.iter().filter(|(name, _)| name == #api_name).map(|(_, file)| file.clone()).collect();),
-                )
-            } else if field.required {
-                (
-                    quote!(#rt::UploadedFile),
-                    quote!(if let Some((_, file)) = files.iter().find(|(name, _)| name == #api_name) { form.#ident = file.clone(); }),
-                )
-            } else {
-                (
-                    quote!(::std::option::Option<#rt::UploadedFile>),
-                    quote!(form.#ident = files.iter().find(|(name, _)| name == #api_name).map(|(_, file)| file.clone());),
-                )
-            };
-            fields.push(quote!(#[doc = #doc] #[serde(skip)] pub #ident: #ty,));
-            files.push(fill);
-            continue;
-        };
-        let ty = parse_type(ty)?;
-        let ty = if field.list {
-            quote!(::std::vec::Vec<#ty>)
-        } else {
-            ty
+        let ty = match &field.kind {
+            FieldKind::File | FieldKind::Files => {
+                let (ty, fill) = if matches!(field.kind, FieldKind::Files) {
+                    (
+                        quote!(::std::vec::Vec<#rt::UploadedFile>),
+                        quote!(form.#ident = files.iter().filter(|(name, _)| name == #api_name).map(|(_, file)| file.clone()).collect();),
+                    )
+                } else if field.required {
+                    (
+                        quote!(#rt::UploadedFile),
+                        quote!(if let Some((_, file)) = files.iter().find(|(name, _)| name == #api_name) { form.#ident = file.clone(); }),
+                    )
+                } else {
+                    (
+                        quote!(::std::option::Option<#rt::UploadedFile>),
+                        quote!(form.#ident = files.iter().find(|(name, _)| name == #api_name).map(|(_, file)| file.clone());),
+                    )
+                };
+                fields.push(quote!(#[doc = #doc] #[serde(skip)] pub #ident: #ty,));
+                files.push(fill);
+                continue;
+            }
+            FieldKind::Value(ty) => ty.tokens()?,
+            FieldKind::Values(ty) => {
+                let ty = ty.tokens()?;
+                quote!(::std::vec::Vec<#ty>)
+            }
         };
         fields.push(if field.required {
             quote!(#[doc = #doc] #[serde(rename = #api_name)] pub #ident: #ty,)
@@ -802,7 +309,7 @@ fn form_struct(
 }
 
 /// The per-status response enum and how each variant answers.
-fn response_enum(operation: &ServerOperation, rt: &TokenStream) -> Result<TokenStream, String> {
+fn response_enum(operation: &Operation, rt: &TokenStream) -> Result<TokenStream, String> {
     let response_ident = format_ident!("{}Response", sanitize_pascal(&operation.name));
     let mut variants = Vec::new();
     let mut arms = Vec::new();
@@ -820,7 +327,7 @@ fn response_enum(operation: &ServerOperation, rt: &TokenStream) -> Result<TokenS
         };
         match &response.payload {
             Payload::Json(ty) => {
-                let ty = parse_type(ty)?;
+                let ty = ty.tokens()?;
                 variants.push(quote!(#[doc = #doc] #variant(#status_field #ty),));
                 arms.push(
                     quote!(Self::#variant(#status_bind body) => #rt::respond::json(#code, &body),),
@@ -868,12 +375,21 @@ fn response_enum(operation: &ServerOperation, rt: &TokenStream) -> Result<TokenS
 }
 
 /// The trait method, whose default asks `fallback` and otherwise answers 501.
-fn trait_method(index: usize, operation: &ServerOperation) -> TokenStream {
+fn trait_method(index: usize, operation: &Operation) -> TokenStream {
     let pascal = sanitize_pascal(&operation.name);
     let request_ident = format_ident!("{}Request", pascal);
     let response_ident = format_ident!("{}Response", pascal);
     let method_ident = format_ident!("{}", operation.name);
-    let doc = &operation.doc;
+    let route = format!(
+        "`{} {}`",
+        operation.method.to_ascii_uppercase(),
+        operation.path
+    );
+    let doc = if operation.doc.is_empty() {
+        route
+    } else {
+        format!("{}\n\n{route}", operation.doc)
+    };
     let principal = match operation.auth {
         Auth::Required => quote!(principal: Self::Principal,),
         Auth::Optional => quote!(principal: ::std::option::Option<Self::Principal>,),
@@ -897,7 +413,7 @@ fn trait_method(index: usize, operation: &ServerOperation) -> TokenStream {
 
 /// `index => state.<access>(routed, A::method)`: the runtime's handler with this
 /// operation's access mode and trait method.
-fn dispatch_arm(index: usize, operation: &ServerOperation) -> TokenStream {
+fn dispatch_arm(index: usize, operation: &Operation) -> TokenStream {
     let method_ident = format_ident!("{}", operation.name);
     let access = format_ident!(
         "{}",
@@ -1072,15 +588,6 @@ fn surroundings(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn status_variants() {
-        assert_eq!(status_variant("200"), "Ok");
-        assert_eq!(status_variant("422"), "UnprocessableEntity");
-        assert_eq!(status_variant("4XX"), "Status4xx");
-        assert_eq!(status_variant("default"), "Default");
-        assert_eq!(status_variant("299"), "Status299");
-    }
 
     #[test]
     fn relative_pointers() {

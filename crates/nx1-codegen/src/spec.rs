@@ -41,6 +41,77 @@ pub const HTTP_METHODS: [&str; 8] = [
 /// constant, so that they cannot disagree.
 pub const REST_PARAMS: [&str; 1] = ["path"];
 
+/// A path template (`/jobs/{id}/files/{path}`) read once: its literal text and its
+/// `{variables}`, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathTemplate<'a> {
+    pieces: Vec<Piece<'a>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Piece<'a> {
+    Literal(&'a str),
+    Variable(&'a str),
+}
+
+impl<'a> PathTemplate<'a> {
+    /// An unclosed `{` is literal text.
+    pub fn parse(path: &'a str) -> Self {
+        let mut pieces = Vec::new();
+        let mut rest = path;
+        while let Some(start) = rest.find('{') {
+            let Some(length) = rest[start..].find('}') else {
+                break;
+            };
+            if start > 0 {
+                pieces.push(Piece::Literal(&rest[..start]));
+            }
+            pieces.push(Piece::Variable(&rest[start + 1..start + length]));
+            rest = &rest[start + length + 1..];
+        }
+        if !rest.is_empty() {
+            pieces.push(Piece::Literal(rest));
+        }
+        PathTemplate { pieces }
+    }
+
+    /// The variables, in template order.
+    pub fn names(&self) -> Vec<&'a str> {
+        self.pieces
+            .iter()
+            .filter_map(|piece| match piece {
+                Piece::Variable(name) => Some(*name),
+                Piece::Literal(_) => None,
+            })
+            .collect()
+    }
+
+    /// The variable that takes the rest of the path: one of [`REST_PARAMS`] that is the
+    /// whole last segment.
+    pub fn rest_param(&self) -> Option<&'a str> {
+        match self.pieces.as_slice() {
+            [.., Piece::Literal(before), Piece::Variable(name)]
+                if before.ends_with('/') && REST_PARAMS.contains(name) =>
+            {
+                Some(name)
+            }
+            _ => None,
+        }
+    }
+
+    /// The template with every variable written as `{}` and literal braces doubled: a
+    /// `format!` string; the variables it takes are [`names`](Self::names).
+    pub fn format_string(&self) -> String {
+        self.pieces
+            .iter()
+            .map(|piece| match piece {
+                Piece::Literal(text) => text.replace('{', "{{").replace('}', "}}"),
+                Piece::Variable(_) => "{}".to_owned(),
+            })
+            .collect()
+    }
+}
+
 /// A key of an operation's `responses`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Status {
@@ -218,6 +289,24 @@ mod tests {
             Some("default".into())
         );
         assert!(Status::Range(5).is_error_or_default());
+    }
+
+    #[test]
+    fn path_templates() {
+        let template = PathTemplate::parse("/proxy/{id}/x{y}z/{path}");
+        assert_eq!(template.names(), ["id", "y", "path"]);
+        assert_eq!(template.rest_param(), Some("path"));
+        assert_eq!(template.format_string(), "/proxy/{}/x{}z/{}");
+        assert_eq!(PathTemplate::parse("/files{path}").rest_param(), None);
+        assert_eq!(PathTemplate::parse("/a/{b}/c").rest_param(), None);
+        assert_eq!(
+            PathTemplate::parse("/open/{brace").names(),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            PathTemplate::parse("/open/{brace").format_string(),
+            "/open/{{brace"
+        );
     }
 
     #[test]

@@ -317,58 +317,12 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
     let name = format_ident!("{}", operation.name);
     let operation_id = &operation.name;
     let doc = &operation.doc;
-
-    let mut arguments = Vec::new();
-    let mut path_values = Vec::new();
-    let mut queries = Vec::new();
-    let mut headers = Vec::new();
-    let rest_param = PathTemplate::parse(&operation.path).rest_param();
-    for param in &operation.params {
-        let ident = format_ident!("{}", param.field);
-        let inner = if param.ty.0 == "::std::string::String" {
-            quote!(&'a str)
-        } else {
-            let ty = param.ty.tokens()?;
-            quote!(&'a #ty)
-        };
-        if param.required {
-            arguments.push(quote!(#ident: #inner));
-        } else {
-            arguments.push(quote!(#ident: Option<#inner>));
-        }
-        let api_name = &param.api_name;
-        match param.location {
-            Location::Path if rest_param == Some(param.api_name.as_str()) => {
-                // Each segment encoded, the slashes between them kept.
-                path_values.push((
-                    param.api_name.clone(),
-                    quote!(#ident.to_string().split('/').map(encode_path).collect::<Vec<_>>().join("/")),
-                ));
-            }
-            Location::Path => {
-                path_values.push((
-                    param.api_name.clone(),
-                    quote!(encode_path(&#ident.to_string())),
-                ));
-            }
-            Location::Query | Location::Cookie => {
-                queries
-                    .push(quote!(.query(&progenitor_client::QueryParam::new(#api_name, &#ident))));
-            }
-            Location::Header => {
-                let lower = api_name.to_ascii_lowercase();
-                headers.push(if param.required {
-                    quote!(header_map.append(#lower, #ident.to_string().try_into()?);)
-                } else {
-                    quote! {
-                        if let Some(value) = #ident {
-                            header_map.append(#lower, value.to_string().try_into()?);
-                        }
-                    }
-                });
-            }
-        }
-    }
+    let Parameters {
+        mut arguments,
+        path_values,
+        queries,
+        headers,
+    } = parameters(operation)?;
 
     // `{}` per path parameter, in template order.
     let path = PathTemplate::parse(&operation.path);
@@ -384,33 +338,7 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
         })
         .collect();
 
-    let (body_argument, body_call, generics) = match &operation.body {
-        Body::None => (quote!(), quote!(), quote!(<'a>)),
-        Body::Multipart { form, .. } => {
-            let form = format_ident!("{}", form);
-            (
-                quote!(body: forms::#form),
-                quote!(.multipart(body.into_form().map_err(Error::InvalidRequest)?)),
-                quote!(<'a>),
-            )
-        }
-        Body::AnyMultipart => (
-            quote!(body: ::reqwest::multipart::Form),
-            quote!(.multipart(body)),
-            quote!(<'a>),
-        ),
-        Body::Raw { content_type } => (
-            quote!(body: B),
-            quote! {
-                .header(
-                    ::reqwest::header::CONTENT_TYPE,
-                    ::reqwest::header::HeaderValue::from_static(#content_type),
-                )
-                .body(body)
-            },
-            quote!(<'a, B: Into<reqwest::Body>>),
-        ),
-    };
+    let (body_argument, body_call, generics) = body_parts(&operation.body);
     if !body_argument.is_empty() {
         arguments.push(body_argument);
     }
@@ -431,53 +359,7 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
     });
     // `request(Method, …)` serves every method; reqwest has no `options` or `trace` helper.
     let method_ident = format_ident!("{}", operation.method.to_ascii_uppercase());
-    let success_arms = operation.success.statuses.iter().map(|status| {
-        let pattern = match status.parse::<u16>() {
-            Ok(code) => quote!(#code),
-            Err(_) => quote!(200..=299),
-        };
-        let decode = match &operation.success.kind {
-            Payload::Json(_) => quote!(ResponseValue::from_response(response).await),
-            Payload::Raw(_) => quote!(Ok(ResponseValue::stream(response))),
-            Payload::None => quote!(Ok(ResponseValue::empty(response))),
-        };
-        quote!(#pattern => { #decode })
-    });
-    let mut error_has_default = false;
-    let error_arms: Vec<TokenStream> = operation
-        .error
-        .statuses
-        .iter()
-        .map(|status| {
-            let pattern = if let Ok(code) = status.parse::<u16>() {
-                quote!(#code)
-            } else if status == "default" {
-                error_has_default = true;
-                quote!(_)
-            } else {
-                let base = status[..1].parse::<u16>().unwrap_or(5) * 100;
-                let top = base + 99;
-                quote!(#base..=#top)
-            };
-            let decode = match &operation.error.kind {
-                Payload::Json(_) => {
-                    quote!(Err(Error::ErrorResponse(
-                        ResponseValue::from_response(response).await?
-                    )))
-                }
-                Payload::Raw(_) => {
-                    quote!(Err(Error::ErrorResponse(ResponseValue::stream(response))))
-                }
-                Payload::None => {
-                    quote!(Err(Error::ErrorResponse(ResponseValue::empty(response))))
-                }
-            };
-            (pattern, decode)
-        })
-        .map(|(pattern, decode)| quote!(#pattern => { #decode }))
-        .collect();
-    let fallback =
-        (!error_has_default).then(|| quote!(_ => Err(Error::UnexpectedResponse(response)),));
+    let arms = status_arms(operation);
     let header_count = 1 + operation
         .params
         .iter()
@@ -513,12 +395,154 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
             let response = result?;
             #[allow(unreachable_patterns)]
             match response.status().as_u16() {
-                #(#success_arms)*
-                #(#error_arms)*
-                #fallback
+                #(#arms)*
             }
         }
     })
+}
+
+/// A method's parameters: its arguments, and how each is written into the path (by
+/// name), the query and the headers.
+struct Parameters {
+    arguments: Vec<TokenStream>,
+    path_values: Vec<(String, TokenStream)>,
+    queries: Vec<TokenStream>,
+    headers: Vec<TokenStream>,
+}
+
+fn parameters(operation: &CustomOperation) -> Result<Parameters, String> {
+    let mut out = Parameters {
+        arguments: Vec::new(),
+        path_values: Vec::new(),
+        queries: Vec::new(),
+        headers: Vec::new(),
+    };
+    let rest_param = PathTemplate::parse(&operation.path).rest_param();
+    for param in &operation.params {
+        let ident = format_ident!("{}", param.field);
+        let inner = if param.ty.0 == "::std::string::String" {
+            quote!(&'a str)
+        } else {
+            let ty = param.ty.tokens()?;
+            quote!(&'a #ty)
+        };
+        out.arguments.push(if param.required {
+            quote!(#ident: #inner)
+        } else {
+            quote!(#ident: Option<#inner>)
+        });
+        let api_name = &param.api_name;
+        match param.location {
+            Location::Path if rest_param == Some(api_name.as_str()) => {
+                // Each segment encoded, the slashes between them kept.
+                out.path_values.push((
+                    api_name.clone(),
+                    quote!(#ident.to_string().split('/').map(encode_path).collect::<Vec<_>>().join("/")),
+                ));
+            }
+            Location::Path => {
+                out.path_values
+                    .push((api_name.clone(), quote!(encode_path(&#ident.to_string()))));
+            }
+            Location::Query | Location::Cookie => {
+                out.queries
+                    .push(quote!(.query(&progenitor_client::QueryParam::new(#api_name, &#ident))));
+            }
+            Location::Header => {
+                let lower = api_name.to_ascii_lowercase();
+                out.headers.push(if param.required {
+                    quote!(header_map.append(#lower, #ident.to_string().try_into()?);)
+                } else {
+                    quote! {
+                        if let Some(value) = #ident {
+                            header_map.append(#lower, value.to_string().try_into()?);
+                        }
+                    }
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The body argument, the request builder call that sends it, and the method's generics.
+fn body_parts(body: &Body) -> (TokenStream, TokenStream, TokenStream) {
+    match body {
+        Body::None => (quote!(), quote!(), quote!(<'a>)),
+        Body::Multipart { form, .. } => {
+            let form = format_ident!("{}", form);
+            (
+                quote!(body: forms::#form),
+                quote!(.multipart(body.into_form().map_err(Error::InvalidRequest)?)),
+                quote!(<'a>),
+            )
+        }
+        Body::AnyMultipart => (
+            quote!(body: ::reqwest::multipart::Form),
+            quote!(.multipart(body)),
+            quote!(<'a>),
+        ),
+        Body::Raw { content_type } => (
+            quote!(body: B),
+            quote! {
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static(#content_type),
+                )
+                .body(body)
+            },
+            quote!(<'a, B: Into<reqwest::Body>>),
+        ),
+    }
+}
+
+/// The match arms over the response status: each success status decoded, each error
+/// status as `Error::ErrorResponse`, anything else unexpected unless `default` covers it.
+fn status_arms(operation: &CustomOperation) -> Vec<TokenStream> {
+    let mut arms: Vec<TokenStream> = operation
+        .success
+        .statuses
+        .iter()
+        .map(|status| {
+            let pattern = match status.parse::<u16>() {
+                Ok(code) => quote!(#code),
+                Err(_) => quote!(200..=299),
+            };
+            let decode = match &operation.success.kind {
+                Payload::Json(_) => quote!(ResponseValue::from_response(response).await),
+                Payload::Raw(_) => quote!(Ok(ResponseValue::stream(response))),
+                Payload::None => quote!(Ok(ResponseValue::empty(response))),
+            };
+            quote!(#pattern => { #decode })
+        })
+        .collect();
+    let mut error_has_default = false;
+    for status in &operation.error.statuses {
+        let pattern = if let Ok(code) = status.parse::<u16>() {
+            quote!(#code)
+        } else if status == "default" {
+            error_has_default = true;
+            quote!(_)
+        } else {
+            let base = status[..1].parse::<u16>().unwrap_or(5) * 100;
+            let top = base + 99;
+            quote!(#base..=#top)
+        };
+        let decode = match &operation.error.kind {
+            Payload::Json(_) => {
+                quote!(Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?
+                )))
+            }
+            Payload::Raw(_) => quote!(Err(Error::ErrorResponse(ResponseValue::stream(response)))),
+            Payload::None => quote!(Err(Error::ErrorResponse(ResponseValue::empty(response)))),
+        };
+        arms.push(quote!(#pattern => { #decode }));
+    }
+    if !error_has_default {
+        arms.push(quote!(_ => Err(Error::UnexpectedResponse(response)),));
+    }
+    arms
 }
 
 fn outcome_type(outcome: &Outcome) -> Result<TokenStream, String> {

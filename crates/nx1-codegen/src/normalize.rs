@@ -505,6 +505,12 @@ impl Normalizer<'_> {
             map.insert("items".into(), json!({}));
         }
 
+        self.subschemas(map, pointer)
+    }
+
+    /// Normalises every schema nested in `map`, dropping a composition keyword or
+    /// `properties` that is not of the shape a schema can hold.
+    fn subschemas(&mut self, map: &mut Map<String, Value>, pointer: &str) -> Result<(), SpecError> {
         if map
             .get("properties")
             .is_some_and(|properties| !properties.is_object())

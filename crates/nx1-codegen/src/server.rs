@@ -434,6 +434,21 @@ fn surroundings(
     methods: Vec<TokenStream>,
     arms: Vec<TokenStream>,
 ) -> TokenStream {
+    let trait_item = trait_item(trait_ident, rt, methods);
+    let router = router_items(trait_ident, rt, arms);
+    quote! {
+        #trait_item
+        #router
+    }
+}
+
+/// The trait: `authenticate`, the `fallback` and `reject` hooks, and one method per
+/// operation.
+fn trait_item(
+    trait_ident: &proc_macro2::Ident,
+    rt: &TokenStream,
+    methods: Vec<TokenStream>,
+) -> TokenStream {
     let trait_doc = "One method per operation of the spec. Every method has a default body that answers 501, so an implementation writes only the operations it serves.";
     quote! {
         #[doc = #trait_doc]
@@ -471,7 +486,17 @@ fn surroundings(
 
             #(#methods)*
         }
+    }
+}
 
+/// The router over an implementation of the trait, and the dispatch from a route to the
+/// runtime's handler with the operation's trait method.
+fn router_items(
+    trait_ident: &proc_macro2::Ident,
+    rt: &TokenStream,
+    arms: Vec<TokenStream>,
+) -> TokenStream {
+    quote! {
         pub use #rt::ServerConfig;
 
         struct State<A> {

@@ -107,3 +107,40 @@ fn no_import_cycle() {
     }
     assert_eq!(graph["spec"], BTreeSet::from(["pointer".to_owned()]));
 }
+
+/// Long functions hide several steps behind one name; past ~150 lines, split them.
+#[test]
+fn no_function_is_longer_than_150_lines() {
+    let mut long = Vec::new();
+    for (module, source) in modules() {
+        let code = source.split("#[cfg(test)]").next().unwrap_or_default();
+        let lines: Vec<&str> = code.lines().collect();
+        for (start, line) in lines.iter().enumerate() {
+            let trimmed = line.trim_start();
+            let signature = [
+                "fn ",
+                "pub fn ",
+                "pub(crate) fn ",
+                "async fn ",
+                "pub async fn ",
+            ]
+            .iter()
+            .any(|prefix| trimmed.starts_with(prefix));
+            if !signature {
+                continue;
+            }
+            let indent = line.len() - trimmed.len();
+            let closing = " ".repeat(indent) + "}";
+            let end = lines[start + 1..]
+                .iter()
+                .position(|line| *line == closing)
+                .map_or(lines.len(), |offset| start + 1 + offset);
+            let length = end - start + 1;
+            if length > 150 {
+                let name = trimmed.split('(').next().unwrap_or(trimmed);
+                long.push(format!("{module}: {name} ({length} lines)"));
+            }
+        }
+    }
+    assert!(long.is_empty(), "functions over 150 lines: {long:#?}");
+}

@@ -775,7 +775,20 @@ impl Differ<'_> {
             );
         }
 
-        // Objects: properties and `required`.
+        self.properties(direction, old_schema, new_schema, &old_at, field, depth);
+        self.nested(direction, old_schema, new_schema, &old_at, field, depth);
+    }
+
+    /// An object's properties, one by one, and what `required` says of each.
+    fn properties(
+        &mut self,
+        direction: Direction,
+        old_schema: &Value,
+        new_schema: &Value,
+        old_at: &str,
+        field: &str,
+        depth: usize,
+    ) {
         let empty = Map::new();
         let old_properties = old_schema
             .get("properties")
@@ -876,7 +889,18 @@ impl Differ<'_> {
                 ),
             );
         }
+    }
 
+    /// Array items, map values and union branches, compared as schemas of their own.
+    fn nested(
+        &mut self,
+        direction: Direction,
+        old_schema: &Value,
+        new_schema: &Value,
+        old_at: &str,
+        field: &str,
+        depth: usize,
+    ) {
         // Arrays and maps.
         if let (Some(old_items), Some(new_items)) =
             (old_schema.get("items"), new_schema.get("items"))

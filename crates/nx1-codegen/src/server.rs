@@ -503,7 +503,7 @@ fn router_items(
             api: A,
             spec: #rt::ApiSpec,
             routes: #rt::RouteTable,
-            config: ServerConfig,
+            gate: #rt::Gate,
         }
 
         /// The router serving every operation of `api`.
@@ -517,7 +517,7 @@ fn router_items(
                 api,
                 spec: #rt::ApiSpec::new(SPEC_JSON, SCHEMES),
                 routes: #rt::RouteTable::of(&OPERATIONS),
-                config,
+                gate: #rt::Gate::new(config),
             });
             #rt::axum::Router::new().fallback(move |request: #rt::axum::extract::Request| {
                 let state = state.clone();
@@ -592,13 +592,21 @@ fn router_items(
             state: ::std::sync::Arc<State<A>>,
             request: #rt::axum::extract::Request,
         ) -> #rt::axum::response::Response {
-            let routed = match #rt::serve::route(&state.routes, &state.config, request).await {
-                Ok(routed) => routed,
-                Err(rejection) => return state.api.reject(None, rejection),
-            };
-            let id = OPERATIONS.get(routed.operation).map_or("unknown", |operation| operation.id);
-            // A panic in the implementation answers 500 and is logged; the server stays up.
-            #rt::panic::guard(id, call(&state, routed)).await
+            let reject = |rejection| state.api.reject(None, rejection);
+            #rt::serve::front_door(&state.gate, request, reject, |request| async {
+                let routed = match #rt::serve::route(&state.routes, state.gate.config(), request).await {
+                    Ok(routed) => routed,
+                    Err(rejection) => return state.api.reject(None, rejection),
+                };
+                let Some(operation) = OPERATIONS.get(routed.operation) else {
+                    return state.api.reject(None, #rt::Rejection::NotFound);
+                };
+                #rt::serve::observe(operation);
+                // A panic in the implementation answers 500 and is logged; the server
+                // stays up.
+                #rt::panic::guard(operation.id, call(&state, routed)).await
+            })
+            .await
         }
 
         async fn call<A: #trait_ident>(state: &State<A>, routed: #rt::Routed) -> #rt::axum::response::Response {

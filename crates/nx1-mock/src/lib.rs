@@ -87,11 +87,10 @@ impl Mock {
         Router::new()
             .route("/openapi.json", spec_route)
             .merge(nx1_server::router(self.clone()))
-            .layer(axum::middleware::from_fn(log_request))
     }
 
-    /// Serves on `listen` until the process ends; returns the bound address through
-    /// `on_bound` first (port 0 picks a free one).
+    /// Serves on `listen` until SIGTERM or Ctrl-C, then lets in-flight requests finish;
+    /// returns the bound address through `on_bound` first (port 0 picks a free one).
     pub async fn serve(
         &self,
         listen: SocketAddr,
@@ -99,7 +98,8 @@ impl Mock {
     ) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(listen).await?;
         on_bound(listener.local_addr()?);
-        axum::serve(listener, self.router()).await
+        let config = nx1_server::ServerConfig::default();
+        nx1_server_runtime::serve(listener, self.router(), &config).await
     }
 
     /// Starts the mock on 127.0.0.1 on a free port, in the background of the current tokio
@@ -111,24 +111,6 @@ impl Mock {
         tokio::spawn(async move { axum::serve(listener, router).await });
         Ok(format!("http://{address}"))
     }
-}
-
-async fn log_request(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let started = std::time::Instant::now();
-    let response = next.run(request).await;
-    tracing::info!(
-        %method,
-        path,
-        status = response.status().as_u16(),
-        micros = started.elapsed().as_micros() as u64,
-        "request"
-    );
-    response
 }
 
 /// Who made a request.

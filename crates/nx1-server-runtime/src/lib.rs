@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod example;
 pub mod extract;
+pub mod listen;
 pub mod panic;
 pub mod problem;
 pub mod rejection;
@@ -17,9 +18,10 @@ pub use auth::{AuthError, Credential, Credentials, Scheme};
 pub use extract::{
     ApiSpec, Body, BodySpec, Location, Media, OperationSpec, ParamSpec, UploadedFile,
 };
+pub use listen::{serve, serve_with_shutdown};
 pub use rejection::Rejection;
 pub use routing::{Match, RouteTable};
-pub use serve::{Routed, ServerConfig, TypedRequest};
+pub use serve::{Gate, Routed, ServerConfig, TypedRequest};
 pub use validate::{LocItem, SchemaSet, Source, ValidationError};
 
 /// Re-exported for generated code, so that a generated crate needs no direct dependency.

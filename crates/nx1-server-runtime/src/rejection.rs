@@ -3,7 +3,7 @@
 //! `reject` hook receives these, so an implementation can re-map them; the default answers
 //! with FastAPI's bytes.
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::problem;
@@ -40,6 +40,18 @@ pub enum Rejection {
     /// 307 to the path with its trailing slash toggled, as Starlette redirects.
     #[error("redirected to {0}")]
     Redirect(String),
+    /// 414: the request target is longer than the router's limit.
+    #[error("the URI exceeds the limit of {limit} bytes")]
+    UriTooLong { limit: usize },
+    /// 431: the request's headers together are larger than the router's limit.
+    #[error("the request headers exceed the limit of {limit} bytes")]
+    HeadersTooLarge { limit: usize },
+    /// 503 with `Retry-After`: as many requests as the router allows are in flight.
+    #[error("too many requests in flight; retry after {retry_after} s")]
+    Overloaded { retry_after: u64 },
+    /// 504: the request (handler included) took longer than the router allows.
+    #[error("the request took longer than {seconds} s")]
+    Timeout { seconds: u64 },
     /// 500: the validated input did not fit the typed request. A generator fault, never
     /// the client's.
     #[error("the validated request does not fit its Rust type")]
@@ -56,6 +68,10 @@ impl Rejection {
             Rejection::NotFound => StatusCode::NOT_FOUND,
             Rejection::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Rejection::Redirect(_) => StatusCode::TEMPORARY_REDIRECT,
+            Rejection::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
+            Rejection::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            Rejection::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Rejection::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
             Rejection::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -74,6 +90,24 @@ impl IntoResponse for Rejection {
             Rejection::NotFound => problem::not_found(),
             Rejection::MethodNotAllowed(allowed) => problem::method_not_allowed(&allowed),
             Rejection::Redirect(location) => problem::redirect(&location),
+            Rejection::UriTooLong { .. } => {
+                problem::detail(StatusCode::URI_TOO_LONG, "URI Too Long")
+            }
+            Rejection::HeadersTooLarge { .. } => problem::detail(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "Request Header Fields Too Large",
+            ),
+            Rejection::Overloaded { retry_after } => {
+                let mut response =
+                    problem::detail(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable");
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+                response
+            }
+            Rejection::Timeout { .. } => {
+                problem::detail(StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout")
+            }
             Rejection::Internal => problem::internal_error(),
         }
     }
@@ -100,11 +134,17 @@ mod tests {
             Rejection::NotFound,
             Rejection::MethodNotAllowed(vec!["GET"]),
             Rejection::Redirect("/a/".into()),
+            Rejection::UriTooLong { limit: 1 },
+            Rejection::HeadersTooLarge { limit: 1 },
+            Rejection::Overloaded { retry_after: 1 },
+            Rejection::Timeout { seconds: 1 },
             Rejection::Internal,
         ];
         for rejection in all {
             let status = rejection.status();
             assert_eq!(rejection.into_response().status(), status);
         }
+        let response = Rejection::Overloaded { retry_after: 2 }.into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
     }
 }

@@ -4,30 +4,167 @@
 //! in FastAPI's order.
 
 use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use axum::http::HeaderValue;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
+use tokio::sync::Semaphore;
+use tracing::Instrument;
 
 use crate::auth::{self, AuthError, Credentials};
 use crate::extract::{self, ApiSpec, Body, OperationSpec};
 use crate::rejection::Rejection;
 use crate::routing::{Match, RouteTable};
 
-/// Limits and options of a generated router.
+/// Limits and options of a generated router (and of [`crate::listen::serve`]). Every
+/// limit answers as the HTTP specs say, through the trait's `reject` hook.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     /// Bodies larger than this answer 413. Default: 16 MiB.
     pub body_limit: usize,
+    /// Request targets (path and query) longer than this answer 414. Default: 8 KiB, what
+    /// common proxies allow.
+    pub max_uri_len: usize,
+    /// Headers larger than this, names and values together, answer 431. Default: 32 KiB.
+    pub max_header_bytes: usize,
+    /// Requests in flight at once; one more answers 503 with `Retry-After`. Default: 512.
+    pub max_concurrent: usize,
+    /// The `Retry-After` of that 503, in seconds. Default: 1.
+    pub retry_after: u64,
+    /// A request still unanswered after this (a slow body, a slow handler) answers 504;
+    /// the handler's future is dropped. Default: 60 s.
+    pub request_timeout: Duration,
+    /// [`crate::listen::serve`]: a connection that has not sent a whole request head in
+    /// this time is closed. Default: 10 s.
+    pub header_read_timeout: Duration,
+    /// [`crate::listen::serve`]: on shutdown, how long in-flight requests may take to
+    /// finish before their connections are closed. Default: 30 s.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             body_limit: 16 * 1024 * 1024,
+            max_uri_len: 8 * 1024,
+            max_header_bytes: 32 * 1024,
+            max_concurrent: 512,
+            retry_after: 1,
+            request_timeout: Duration::from_secs(60),
+            header_read_timeout: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(30),
         }
     }
+}
+
+/// What a router keeps between requests: its limits and the permits of the requests in
+/// flight.
+#[derive(Debug)]
+pub struct Gate {
+    config: ServerConfig,
+    in_flight: Arc<Semaphore>,
+}
+
+impl Gate {
+    pub fn new(config: ServerConfig) -> Self {
+        Gate {
+            in_flight: Arc::new(Semaphore::new(config.max_concurrent.max(1))),
+            config,
+        }
+    }
+
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+}
+
+/// The front door of every request: its id (`x-request-id`, taken from the request when it
+/// is a plausible id, else a new UUID, and echoed in the response), its `tracing` span
+/// (method, route template and operation once routed, status, latency), the URI and
+/// header limits, the concurrency limit and the request timeout. `inner` routes and
+/// answers; every refusal goes through `reject`.
+pub async fn front_door<Inner, Answer>(
+    gate: &Gate,
+    request: axum::extract::Request,
+    reject: impl Fn(Rejection) -> Response,
+    inner: Inner,
+) -> Response
+where
+    Inner: FnOnce(axum::extract::Request) -> Answer,
+    Answer: Future<Output = Response>,
+{
+    let started = Instant::now();
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .filter(|id| !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic()))
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+    let span = tracing::info_span!(
+        "request",
+        method = %request.method(),
+        route = tracing::field::Empty,
+        operation = tracing::field::Empty,
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+        request_id = %request_id,
+    );
+    let config = &gate.config;
+    let answer = async {
+        let uri_len = request
+            .uri()
+            .path_and_query()
+            .map_or(0, |target| target.as_str().len());
+        if uri_len > config.max_uri_len {
+            return reject(Rejection::UriTooLong {
+                limit: config.max_uri_len,
+            });
+        }
+        let header_bytes: usize = request
+            .headers()
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len())
+            .sum();
+        if header_bytes > config.max_header_bytes {
+            return reject(Rejection::HeadersTooLarge {
+                limit: config.max_header_bytes,
+            });
+        }
+        let Ok(_permit) = gate.in_flight.clone().try_acquire_owned() else {
+            return reject(Rejection::Overloaded {
+                retry_after: config.retry_after,
+            });
+        };
+        match tokio::time::timeout(config.request_timeout, inner(request)).await {
+            Ok(response) => response,
+            Err(_) => reject(Rejection::Timeout {
+                seconds: config.request_timeout.as_secs(),
+            }),
+        }
+    };
+    let mut response = answer.instrument(span.clone()).await;
+    let latency = started.elapsed();
+    span.record("status", response.status().as_u16());
+    span.record("latency_ms", latency.as_secs_f64() * 1000.0);
+    span.in_scope(|| tracing::info!("answered"));
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    response
+}
+
+/// The header that carries a request's id.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Names the routed operation and its route template on the request's span.
+pub fn observe(operation: &OperationSpec) {
+    let span = tracing::Span::current();
+    span.record("operation", operation.id);
+    span.record("route", tracing::field::display(operation.path()));
 }
 
 /// A request matched to one operation, its body read within the limit.

@@ -39,6 +39,9 @@ impl Nx1Api for Jobs {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
+    let config = nx1_server::ServerConfig::default();
+    let router = nx1_server::router_with(Jobs, config.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
-    axum::serve(listener, nx1_server::router(Jobs)).await
+    // Until SIGTERM or Ctrl-C; then in-flight requests finish (up to 30 s).
+    nx1_server::serve(listener, router, &config).await
 }

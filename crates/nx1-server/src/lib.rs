@@ -17,4 +17,4 @@ mod generated {
 }
 
 pub use generated::*;
-pub use nx1_server_runtime::{AuthError, Credentials, UploadedFile};
+pub use nx1_server_runtime::{AuthError, Credentials, Rejection, UploadedFile, serve};

@@ -276,7 +276,13 @@ async fn a_missing_body_is_a_missing_field() {
 
 #[tokio::test]
 async fn oversized_bodies_answer_413() {
-    let router = nx1_server::router_with(Stub, nx1_server::ServerConfig { body_limit: 16 });
+    let router = nx1_server::router_with(
+        Stub,
+        nx1_server::ServerConfig {
+            body_limit: 16,
+            ..Default::default()
+        },
+    );
     let response = router
         .oneshot(writeback(
             r#"{"status": "running", "error_message": "a long message"}"#,

@@ -402,11 +402,11 @@ fn trait_method(index: usize, operation: &Operation) -> TokenStream {
             #principal
             request: #request_ident,
         ) -> impl ::std::future::Future<Output = #response_ident> + Send {
-            async move {
-                self.fallback(&OPERATIONS[#index])
-                    .await
-                    .map_or(#response_ident::NotImplemented, #response_ident::Custom)
-            }
+            rt::serve::fallback_or(
+                self.fallback(&OPERATIONS[#index]),
+                #response_ident::Custom,
+                #response_ident::NotImplemented,
+            )
         }
     }
 }

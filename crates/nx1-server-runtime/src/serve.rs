@@ -167,6 +167,16 @@ pub fn observe(operation: &OperationSpec) {
     span.record("route", tracing::field::display(operation.path()));
 }
 
+/// What a generated trait method answers until it is implemented: the implementation's
+/// `fallback` response as `custom`, else `none` (501).
+pub async fn fallback_or<R>(
+    fallback: impl Future<Output = Option<Response>>,
+    custom: fn(Response) -> R,
+    none: R,
+) -> R {
+    fallback.await.map_or(none, custom)
+}
+
 /// A request matched to one operation, its body read within the limit.
 #[derive(Debug)]
 pub struct Routed {

@@ -124,6 +124,10 @@ impl ClientBuilder {
                 reqwest::Client::builder()
                     .timeout(timeout)
                     .connect_timeout(self.connect_timeout.unwrap_or(timeout))
+                    // Servers close idle keep-alive connections (uvicorn after 5 s, the
+                    // generated router after its 10 s header-read timeout); a request sent on
+                    // one as it closes fails. Drop them first.
+                    .pool_idle_timeout(Duration::from_secs(4))
                     .user_agent(self.user_agent.unwrap_or_else(|| {
                         concat!("nx1-client/", env!("CARGO_PKG_VERSION")).to_owned()
                     }))

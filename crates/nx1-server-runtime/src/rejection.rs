@@ -86,7 +86,15 @@ impl IntoResponse for Rejection {
                 problem::unauthorized(&detail, challenge)
             }
             Rejection::Forbidden(detail) => problem::detail(StatusCode::FORBIDDEN, &detail),
-            Rejection::TooLarge { limit } => problem::payload_too_large(limit),
+            Rejection::TooLarge { limit } => {
+                // The rest of the body is never read: the connection cannot carry another
+                // request, and a client must not try (it would race the close).
+                let mut response = problem::payload_too_large(limit);
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                response
+            }
             Rejection::NotFound => problem::not_found(),
             Rejection::MethodNotAllowed(allowed) => problem::method_not_allowed(&allowed),
             Rejection::Redirect(location) => problem::redirect(&location),
@@ -146,5 +154,7 @@ mod tests {
         }
         let response = Rejection::Overloaded { retry_after: 2 }.into_response();
         assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+        let response = Rejection::TooLarge { limit: 1 }.into_response();
+        assert_eq!(response.headers()[header::CONNECTION], "close");
     }
 }

@@ -411,7 +411,7 @@ fn trait_method(index: usize, operation: &Operation) -> TokenStream {
     }
 }
 
-/// `index => state.<access>(routed, A::method)`: the runtime's handler with this
+/// `index => app.<access>(routed, api, A::method)`: the runtime's handler with this
 /// operation's access mode and trait method.
 fn dispatch_arm(index: usize, operation: &Operation) -> TokenStream {
     let method_ident = format_ident!("{}", operation.name);
@@ -423,7 +423,7 @@ fn dispatch_arm(index: usize, operation: &Operation) -> TokenStream {
             Auth::None => "public",
         }
     );
-    quote!(#index => state.#access(routed, A::#method_ident).await,)
+    quote!(#index => app.#access(routed, api, A::#method_ident).await,)
 }
 
 /// The trait and the router: the items that name the trait, kept short; the work they do is
@@ -489,21 +489,45 @@ fn trait_item(
     }
 }
 
-/// The router over an implementation of the trait, and the dispatch from a route to the
-/// runtime's handler with the operation's trait method.
+/// The router over an implementation of the trait: the trait connected to the runtime's
+/// `Service` (its hooks, and the one generated match from operation to method).
 fn router_items(
     trait_ident: &proc_macro2::Ident,
     rt: &TokenStream,
     arms: Vec<TokenStream>,
 ) -> TokenStream {
+    let api = (!arms.is_empty()).then(|| quote!(let api = &app.service().0;));
     quote! {
         pub use #rt::ServerConfig;
 
-        struct State<A> {
-            api: A,
-            spec: #rt::ApiSpec,
-            routes: #rt::RouteTable,
-            gate: #rt::Gate,
+        /// An implementation of the trait, as the runtime serves it.
+        struct Served<A>(A);
+
+        impl<A: #trait_ident> #rt::Service for Served<A> {
+            type Principal = A::Principal;
+
+            fn authenticate(
+                &self,
+                credentials: #rt::Credentials,
+            ) -> impl ::std::future::Future<Output = Result<A::Principal, #rt::AuthError>> + Send {
+                self.0.authenticate(credentials)
+            }
+
+            fn reject(
+                &self,
+                operation: Option<&'static #rt::OperationSpec>,
+                rejection: #rt::Rejection,
+            ) -> #rt::axum::response::Response {
+                self.0.reject(operation, rejection)
+            }
+
+            async fn call(app: &#rt::App<Self>, routed: #rt::Routed) -> #rt::axum::response::Response {
+                #api
+                match routed.operation {
+                    #(#arms)*
+                    _ => app.service().reject(None, #rt::Rejection::NotFound),
+                }
+            }
         }
 
         /// The router serving every operation of `api`.
@@ -513,107 +537,8 @@ fn router_items(
 
         /// [`router`] with explicit limits.
         pub fn router_with<A: #trait_ident>(api: A, config: ServerConfig) -> #rt::axum::Router {
-            let state = ::std::sync::Arc::new(State {
-                api,
-                spec: #rt::ApiSpec::new(SPEC_JSON, SCHEMES),
-                routes: #rt::RouteTable::of(&OPERATIONS),
-                gate: #rt::Gate::new(config),
-            });
-            #rt::axum::Router::new().fallback(move |request: #rt::axum::extract::Request| {
-                let state = state.clone();
-                async move { dispatch(state, request).await }
-            })
-        }
-
-        /// The runtime's handler for one operation, by its access mode; `method` is the
-        /// trait's. A spec may use only some of the modes.
-        #[allow(dead_code)]
-        impl<A: #trait_ident> State<A> {
-            async fn run<M, R, F>(
-                &self,
-                access: M,
-                routed: #rt::Routed,
-                method: impl FnOnce(M::Principal<A::Principal>, R) -> F,
-            ) -> #rt::axum::response::Response
-            where
-                M: #rt::serve::Access,
-                R: #rt::TypedRequest,
-                F: ::std::future::Future<Output: #rt::axum::response::IntoResponse>,
-            {
-                let Some(operation) = OPERATIONS.get(routed.operation) else {
-                    return self.api.reject(None, #rt::Rejection::NotFound);
-                };
-                let authenticate = |credentials| self.api.authenticate(credentials);
-                let reject = |rejection| self.api.reject(Some(operation), rejection);
-                #rt::serve::handle(access, &self.spec, operation, routed, authenticate, reject, method)
-                    .await
-            }
-
-            async fn public<'s, R, F>(
-                &'s self,
-                routed: #rt::Routed,
-                method: impl FnOnce(&'s A, R) -> F,
-            ) -> #rt::axum::response::Response
-            where
-                R: #rt::TypedRequest,
-                F: ::std::future::Future<Output: #rt::axum::response::IntoResponse>,
-            {
-                self.run(#rt::serve::Public, routed, |(), request| method(&self.api, request)).await
-            }
-
-            async fn optional<'s, R, F>(
-                &'s self,
-                routed: #rt::Routed,
-                method: impl FnOnce(&'s A, Option<A::Principal>, R) -> F,
-            ) -> #rt::axum::response::Response
-            where
-                R: #rt::TypedRequest,
-                F: ::std::future::Future<Output: #rt::axum::response::IntoResponse>,
-            {
-                let call = |principal, request| method(&self.api, principal, request);
-                self.run(#rt::serve::Optional, routed, call).await
-            }
-
-            async fn required<'s, R, F>(
-                &'s self,
-                routed: #rt::Routed,
-                method: impl FnOnce(&'s A, A::Principal, R) -> F,
-            ) -> #rt::axum::response::Response
-            where
-                R: #rt::TypedRequest,
-                F: ::std::future::Future<Output: #rt::axum::response::IntoResponse>,
-            {
-                let call = |principal, request| method(&self.api, principal, request);
-                self.run(#rt::serve::Required, routed, call).await
-            }
-        }
-
-        async fn dispatch<A: #trait_ident>(
-            state: ::std::sync::Arc<State<A>>,
-            request: #rt::axum::extract::Request,
-        ) -> #rt::axum::response::Response {
-            let reject = |rejection| state.api.reject(None, rejection);
-            #rt::serve::front_door(&state.gate, request, reject, |request| async {
-                let routed = match #rt::serve::route(&state.routes, state.gate.config(), request).await {
-                    Ok(routed) => routed,
-                    Err(rejection) => return state.api.reject(None, rejection),
-                };
-                let Some(operation) = OPERATIONS.get(routed.operation) else {
-                    return state.api.reject(None, #rt::Rejection::NotFound);
-                };
-                #rt::serve::observe(operation);
-                // A panic in the implementation answers 500 and is logged; the server
-                // stays up.
-                #rt::panic::guard(operation.id, call(&state, routed)).await
-            })
-            .await
-        }
-
-        async fn call<A: #trait_ident>(state: &State<A>, routed: #rt::Routed) -> #rt::axum::response::Response {
-            match routed.operation {
-                #(#arms)*
-                _ => state.api.reject(None, #rt::Rejection::NotFound),
-            }
+            let spec = #rt::ApiSpec::new(SPEC_JSON, SCHEMES);
+            #rt::App::new(Served(api), spec, &OPERATIONS, config).into_router()
         }
     }
 }

@@ -366,3 +366,154 @@ fn refused(spec: &ApiSpec, operation: &OperationSpec, rejection: AuthError) -> R
         AuthError::Forbidden(detail) => Rejection::Forbidden(detail),
     }
 }
+
+/// What the runtime needs of an implementation, implemented by the generated code for
+/// every implementation of its trait: the trait's `authenticate` and `reject`, and `call`,
+/// the one generated match from an operation's index to its trait method.
+pub trait Service: Send + Sync + Sized + 'static {
+    type Principal: Send + 'static;
+
+    fn authenticate(
+        &self,
+        credentials: Credentials,
+    ) -> impl Future<Output = Result<Self::Principal, AuthError>> + Send;
+
+    fn reject(&self, operation: Option<&'static OperationSpec>, rejection: Rejection) -> Response;
+
+    /// Runs the operation `routed` is for, through one of [`App::public`],
+    /// [`App::optional`] or [`App::required`].
+    fn call(app: &App<Self>, routed: Routed) -> impl Future<Output = Response> + Send;
+}
+
+/// A served API: the implementation, the spec it validates against, its routes and its
+/// limits. [`App::into_router`] is the axum router the generated `router` returns.
+#[derive(Debug)]
+pub struct App<S> {
+    service: S,
+    spec: ApiSpec,
+    routes: RouteTable,
+    operations: &'static [OperationSpec],
+    gate: Gate,
+}
+
+impl<S: Service> App<S> {
+    pub fn new(
+        service: S,
+        spec: ApiSpec,
+        operations: &'static [OperationSpec],
+        config: ServerConfig,
+    ) -> Self {
+        App {
+            service,
+            spec,
+            routes: RouteTable::of(operations),
+            operations,
+            gate: Gate::new(config),
+        }
+    }
+
+    pub fn service(&self) -> &S {
+        &self.service
+    }
+
+    /// Every request goes through [`front_door`], then routing, then `S::call` inside the
+    /// panic guard.
+    pub fn into_router(self) -> axum::Router {
+        let app = Arc::new(self);
+        axum::Router::new().fallback(move |request: axum::extract::Request| {
+            let app = app.clone();
+            async move { app.dispatch(request).await }
+        })
+    }
+
+    async fn dispatch(&self, request: axum::extract::Request) -> Response {
+        let reject = |rejection| self.service.reject(None, rejection);
+        front_door(&self.gate, request, reject, |request| async {
+            let routed = match route(&self.routes, self.gate.config(), request).await {
+                Ok(routed) => routed,
+                Err(rejection) => return self.service.reject(None, rejection),
+            };
+            let Some(operation) = self.operations.get(routed.operation) else {
+                return self.service.reject(None, Rejection::NotFound);
+            };
+            observe(operation);
+            // A panic in the implementation answers 500 and is logged; the server stays up.
+            crate::panic::guard(operation.id, S::call(self, routed)).await
+        })
+        .await
+    }
+
+    /// The handler for one operation with the access mode `M`.
+    pub async fn run<M, R, F>(
+        &self,
+        access: M,
+        routed: Routed,
+        method: impl FnOnce(M::Principal<S::Principal>, R) -> F,
+    ) -> Response
+    where
+        M: Access,
+        R: TypedRequest,
+        F: Future<Output: IntoResponse>,
+    {
+        let Some(operation) = self.operations.get(routed.operation) else {
+            return self.service.reject(None, Rejection::NotFound);
+        };
+        let authenticate = |credentials| self.service.authenticate(credentials);
+        let reject = |rejection| self.service.reject(Some(operation), rejection);
+        handle(
+            access,
+            &self.spec,
+            operation,
+            routed,
+            authenticate,
+            reject,
+            method,
+        )
+        .await
+    }
+
+    /// An operation without `security`: `method(api, request)`.
+    pub async fn public<'a, A, R, F>(
+        &'a self,
+        routed: Routed,
+        api: &'a A,
+        method: impl FnOnce(&'a A, R) -> F,
+    ) -> Response
+    where
+        R: TypedRequest,
+        F: Future<Output: IntoResponse>,
+    {
+        self.run(Public, routed, |(), request| method(api, request))
+            .await
+    }
+
+    /// An operation whose `security` allows no credentials: `method(api, principal?, request)`.
+    pub async fn optional<'a, A, R, F>(
+        &'a self,
+        routed: Routed,
+        api: &'a A,
+        method: impl FnOnce(&'a A, Option<S::Principal>, R) -> F,
+    ) -> Response
+    where
+        R: TypedRequest,
+        F: Future<Output: IntoResponse>,
+    {
+        let call = |principal, request| method(api, principal, request);
+        self.run(Optional, routed, call).await
+    }
+
+    /// An operation that needs credentials: `method(api, principal, request)`.
+    pub async fn required<'a, A, R, F>(
+        &'a self,
+        routed: Routed,
+        api: &'a A,
+        method: impl FnOnce(&'a A, S::Principal, R) -> F,
+    ) -> Response
+    where
+        R: TypedRequest,
+        F: Future<Output: IntoResponse>,
+    {
+        let call = |principal, request| method(api, principal, request);
+        self.run(Required, routed, call).await
+    }
+}

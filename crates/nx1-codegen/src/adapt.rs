@@ -12,9 +12,10 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
-use crate::custom::{Body, CustomOperation, describe, multipart_body};
+use crate::custom::{Body, CustomOperation, PREFORMATTED, describe, multipart_body};
 use crate::error::SpecError;
 use crate::mapper::TypeMapper;
+use crate::model::Operation;
 use crate::pointer::{self, child, follow};
 use crate::spec::{HTTP_METHODS, MediaKind, Note, Status};
 use crate::walk;
@@ -27,7 +28,7 @@ pub struct Adapted {
 }
 
 /// Adapts every operation of `root` in place. Operations set aside are removed from `root`.
-pub fn adapt(origin: &str, root: &mut Value) -> Result<Adapted, SpecError> {
+pub fn adapt(origin: &str, root: &mut Value, model: &[Operation]) -> Result<Adapted, SpecError> {
     let mut adapted = Adapted::default();
     any_of_as_one_of(root);
     nullable_components(root);
@@ -38,6 +39,7 @@ pub fn adapt(origin: &str, root: &mut Value) -> Result<Adapted, SpecError> {
         snapshot: &snapshot,
         notes: &mut adapted.notes,
         types: TypeMapper::new(root),
+        model,
     };
 
     let Some(Value::Object(paths)) = root.get_mut("paths") else {
@@ -95,6 +97,8 @@ struct Context<'a> {
     notes: &'a mut Vec<Note>,
     /// Response unions and the types of set-aside operations, for `components.schemas`.
     types: TypeMapper,
+    /// Every operation as described before adaptation.
+    model: &'a [Operation],
 }
 
 impl Context<'_> {
@@ -196,6 +200,7 @@ impl Context<'_> {
                     format!("{location} parameter `{name}` is not a scalar; taken as a preformatted string"),
                 );
                 map.insert("schema".into(), json!({"type": "string"}));
+                map.insert(PREFORMATTED.into(), json!(true));
             }
             let schema = map.entry("schema").or_insert_with(|| json!({}));
             // On the wire an absent parameter is the only null there is; without this a
@@ -484,37 +489,26 @@ impl Context<'_> {
         kind: &MediaKind,
         media_type: &str,
     ) -> Result<CustomOperation, SpecError> {
-        let pointer = child(&pointer::operation(path, method), "requestBody");
-        let schema = operation
-            .get("requestBody")
-            .and_then(|body| body.get("content"))
-            .and_then(|content| content.get(media_type))
-            .and_then(|media| media.get("schema"))
-            .map(|schema| self.resolve(schema, &pointer))
-            .transpose()?
-            .unwrap_or_else(|| json!({}));
-        let name = operation
-            .get("operationId")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        let mapper = &mut self.types;
+        let Some(model) = self
+            .model
+            .iter()
+            .find(|model| model.path == path && model.method == method)
+        else {
+            return Err(SpecError::at_pointer(
+                self.origin,
+                &pointer::operation(path, method),
+                "the operation has no description; please report this spec",
+            ));
+        };
         let body = match kind {
-            MediaKind::Multipart => {
-                let snapshot = self.snapshot;
-                let resolve = |value: &Value| {
-                    follow(snapshot, value)
-                        .map_or_else(|| value.clone(), |(target, _)| target.clone())
-                };
-                multipart_body(&name, &schema, &resolve, mapper)
-            }
+            MediaKind::Multipart => multipart_body(model),
             // Only a rest-of-path operation comes here with no body at all.
             MediaKind::Json if media_type.is_empty() => Body::None,
             _ => Body::Raw {
                 content_type: media_type.to_owned(),
             },
         };
-        Ok(describe(path, method, operation, body, mapper))
+        Ok(describe(model, operation, body, &mut self.types))
     }
 }
 

@@ -7,21 +7,21 @@ use quote::{format_ident, quote};
 
 use serde_json::{Map, Value};
 
-use crate::mapper::TypeMapper;
-use crate::model::{FieldKind, FormField, Location, Param, Payload};
-use crate::names::sanitize_snake;
+use crate::mapper::{RustType, TypeMapper};
+use crate::model::{FieldKind, FormField, Location, Operation, Param, Payload};
 use crate::spec::PathTemplate;
 use crate::spec::Status;
 
-/// An operation described in Rust terms, ready to be emitted.
+/// A set-aside operation: the model's description, with what the client makes of it.
 #[derive(Debug, Clone)]
 pub struct CustomOperation {
-    pub name: String,
-    pub method: String,
-    pub path: String,
-    pub doc: String,
+    /// The operation as the model describes it (name, method, path, doc).
+    pub operation: Operation,
+    /// The parameters the client sends: the model's, less what `adapt` drops for every
+    /// client method (cookies, duplicates), non-scalar path and header values as strings.
     pub params: Vec<Param>,
     pub body: Body,
+    /// The success and error types as `adapt` shaped them (a union for several bodies).
     pub success: Outcome,
     pub error: Outcome,
 }
@@ -48,48 +48,42 @@ pub struct Outcome {
 }
 
 /// Describes an adapted operation in Rust terms.
+/// Describes a set-aside operation from its model description and the operation as
+/// `adapt` left it (its parameters and responses are the client's).
 pub fn describe(
-    path: &str,
-    method: &str,
-    operation: &Map<String, Value>,
+    model: &Operation,
+    adapted: &Map<String, Value>,
     body: Body,
     mapper: &mut TypeMapper,
 ) -> CustomOperation {
-    let name = operation
-        .get("operationId")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
+    let name = &model.name;
     let mut params = Vec::new();
-    if let Some(Value::Array(list)) = operation.get("parameters") {
-        for parameter in list {
-            let api_name = parameter
-                .get("name")
+    for parameter in adapted
+        .get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let text = |key| {
+            parameter
+                .get(key)
                 .and_then(Value::as_str)
                 .unwrap_or_default()
-                .to_owned();
-            // `adapt` left paths, queries and headers only.
-            let location = parameter
-                .get("in")
-                .and_then(Value::as_str)
-                .and_then(Location::parse)
-                .unwrap_or(Location::Query);
-            let schema = parameter.get("schema").cloned().unwrap_or(Value::Null);
-            let hint = format!("{name}_{api_name}");
-            params.push(Param {
-                field: sanitize_snake(&api_name),
-                ty: mapper.rust_type(&schema, &hint),
-                required: location == Location::Path
-                    || parameter.get("required").and_then(Value::as_bool) == Some(true),
-                list: schema.get("type").and_then(Value::as_str) == Some("array"),
-                schema: String::new(),
-                api_name,
-                location,
-            });
+        };
+        let Some(param) = model
+            .params
+            .iter()
+            .find(|param| param.location.as_str() == text("in") && param.api_name == text("name"))
+        else {
+            continue;
+        };
+        let mut param = param.clone();
+        if parameter.get(PREFORMATTED) == Some(&Value::Bool(true)) {
+            param.ty = RustType("::std::string::String".to_owned());
         }
+        params.push(param);
     }
-    let doc = doc_comment(operation, method, path);
-    let responses = operation.get("responses").and_then(Value::as_object);
+    let responses = adapted.get("responses").and_then(Value::as_object);
     let outcome = |mapper: &mut TypeMapper, is_member: fn(&str) -> bool, role: &str| {
         let mut statuses = Vec::new();
         let mut kind = Payload::None;
@@ -117,10 +111,7 @@ pub fn describe(
     let success = outcome(mapper, is_success_or_default, "response");
     let error = outcome(mapper, is_error_or_default, "error");
     CustomOperation {
-        name,
-        method: method.to_owned(),
-        path: path.to_owned(),
-        doc,
+        operation: model.clone(),
         params,
         body,
         success,
@@ -128,19 +119,18 @@ pub fn describe(
     }
 }
 
-/// The form struct for a multipart body schema; `resolve` follows `$ref`s.
-pub fn multipart_body(
-    operation_name: &str,
-    schema: &Value,
-    resolve: &dyn Fn(&Value) -> Value,
-    mapper: &mut TypeMapper,
-) -> Body {
-    match crate::model::form_fields(operation_name, schema, resolve, mapper) {
-        Some(fields) => Body::Multipart {
-            form: crate::names::sanitize_pascal(&format!("{operation_name}_form")),
-            fields,
+/// Marks a path or header parameter `adapt` turned into a preformatted string.
+pub const PREFORMATTED: &str = "x-nx1-preformatted";
+
+/// The body of a multipart operation: the model's form, or any form when the schema
+/// describes no fields.
+pub fn multipart_body(model: &Operation) -> Body {
+    match &model.body {
+        Some(body) if !body.form.is_empty() => Body::Multipart {
+            form: crate::names::sanitize_pascal(&format!("{}_form", model.name)),
+            fields: body.form.clone(),
         },
-        None => Body::AnyMultipart,
+        _ => Body::AnyMultipart,
     }
 }
 
@@ -152,14 +142,15 @@ fn is_error_or_default(status: &str) -> bool {
     Status::parse(status).is_some_and(|status| status.is_error_or_default())
 }
 
-fn doc_comment(operation: &Map<String, Value>, method: &str, path: &str) -> String {
-    let mut doc = crate::model::doc_text(operation);
+fn doc_comment(operation: &Operation) -> String {
+    let mut doc = operation.doc.clone();
     if !doc.is_empty() {
         doc.push_str("\n\n");
     }
     doc.push_str(&format!(
-        "Sends a `{}` request to `{path}`\n",
-        method.to_ascii_uppercase()
+        "Sends a `{}` request to `{}`\n",
+        operation.method.to_ascii_uppercase(),
+        operation.path
     ));
     doc
 }
@@ -314,9 +305,10 @@ fn form_struct(name: &str, fields: &[FormField]) -> Result<TokenStream, String> 
 }
 
 fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
-    let name = format_ident!("{}", operation.name);
-    let operation_id = &operation.name;
-    let doc = &operation.doc;
+    let model = &operation.operation;
+    let name = format_ident!("{}", model.name);
+    let operation_id = &model.name;
+    let doc = doc_comment(model);
     let Parameters {
         mut arguments,
         path_values,
@@ -325,7 +317,7 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
     } = parameters(operation)?;
 
     // `{}` per path parameter, in template order.
-    let path = PathTemplate::parse(&operation.path);
+    let path = PathTemplate::parse(&model.path);
     let template = format!("{{}}{}", path.format_string());
     let path_arguments: Vec<TokenStream> = path
         .names()
@@ -358,7 +350,7 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
         }
     });
     // `request(Method, …)` serves every method; reqwest has no `options` or `trace` helper.
-    let method_ident = format_ident!("{}", operation.method.to_ascii_uppercase());
+    let method_ident = format_ident!("{}", model.method.to_ascii_uppercase());
     let arms = status_arms(operation);
     let header_count = 1 + operation
         .params
@@ -417,7 +409,7 @@ fn parameters(operation: &CustomOperation) -> Result<Parameters, String> {
         queries: Vec::new(),
         headers: Vec::new(),
     };
-    let rest_param = PathTemplate::parse(&operation.path).rest_param();
+    let rest_param = PathTemplate::parse(&operation.operation.path).rest_param();
     for param in &operation.params {
         let ident = format_ident!("{}", param.field);
         let inner = if param.ty.0 == "::std::string::String" {

@@ -70,7 +70,7 @@ pub fn prepare(mut doc: Document) -> Result<Prepared, SpecError> {
     let security = security::collect(&doc.value, &operations);
     notes.extend(parameters::inline(&doc.origin, &mut doc.value)?);
     let server_operations = model::describe(&original, &mut doc.value, &operations, &security)?;
-    let adapted = adapt(&doc.origin, &mut doc.value)?;
+    let adapted = adapt(&doc.origin, &mut doc.value, &server_operations)?;
     notes.extend(adapted.notes);
     crate::degrade::break_composition_cycles(&mut doc.value, &mut notes);
     crate::names::name_inline_types(&mut doc.value);

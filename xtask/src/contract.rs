@@ -64,14 +64,14 @@ pub fn run(args: Vec<String>) -> Result<()> {
         .spawn()
         .context("cannot start target/debug/nx1-mock")?;
     let stdout = child.stdout.take().context("the mock's stdout")?;
-    // The mock logs one line per request on stderr: counting them says how many requests
-    // schemathesis really sent.
+    // The router logs one `answered` event per request on stderr: counting them says how
+    // many requests schemathesis really sent.
     let stderr = child.stderr.take().context("the mock's stderr")?;
     let counter = std::thread::spawn(move || {
         BufReader::new(stderr)
             .lines()
             .map_while(Result::ok)
-            .filter(|line| line.contains(" request "))
+            .filter(|line| line.contains("answered"))
             .count()
     });
     let mock = Running(child);

@@ -21,6 +21,7 @@
 
 mod auth;
 mod builder;
+mod bulk;
 mod errors;
 
 #[allow(
@@ -36,5 +37,6 @@ mod generated {
 
 pub use auth::Credentials;
 pub use builder::{BuildError, ClientBuilder};
+pub use bulk::BatchOptions;
 pub use errors::ErrorExt;
 pub use generated::{ByteStream, Client, Error, ResponseValue, forms, security, types};

@@ -266,3 +266,96 @@ async fn the_proxy_path_keeps_its_slashes() -> Result<()> {
     );
     Ok(())
 }
+
+/// A bulk-status server that answers every id it is asked for except `unknown`, and
+/// records each request's URI and how many requests were in flight at once.
+async fn status_server(
+    unknown: Uuid,
+) -> Result<(
+    String,
+    Arc<Mutex<Vec<Uri>>>,
+    Arc<std::sync::atomic::AtomicUsize>,
+)> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let uris: Arc<Mutex<Vec<Uri>>> = Arc::default();
+    let (in_flight, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let record = (uris.clone(), in_flight.clone(), peak.clone());
+    let app = Router::new().fallback(move |uri: Uri| {
+        let (uris, in_flight, peak) = record.clone();
+        async move {
+            let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(now, Ordering::SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            let pairs: Vec<(String, String)> =
+                serde_urlencoded::from_str(uri.query().unwrap_or_default()).unwrap();
+            let items: Vec<serde_json::Value> = pairs
+                .iter()
+                .filter(|(key, id)| key == "ids" && *id != unknown.to_string())
+                .map(|(_, id)| {
+                    serde_json::json!({"job_id": id, "status": "queued", "updated_at": "2026-11-28T10:00:00Z"})
+                })
+                .collect();
+            uris.lock().unwrap().push(uri);
+            in_flight.fetch_sub(1, Ordering::SeqCst);
+            axum::Json(serde_json::json!({"items": items}))
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok((format!("http://{address}"), uris, peak))
+}
+
+#[tokio::test]
+async fn ten_thousand_statuses_in_urls_under_the_limit_in_the_callers_order() -> Result<()> {
+    let unknown = Uuid::new_v4();
+    let (base, uris, peak) = status_server(unknown).await?;
+    let client = Client::builder().base_url(&base).psk("k").build()?;
+    // 10,000 ids: 9,000 distinct, every tenth a repeat of an earlier one, one unknown.
+    let distinct: Vec<Uuid> = (0..9_000).map(|_| Uuid::new_v4()).collect();
+    let mut ids = Vec::new();
+    for (index, id) in distinct.iter().enumerate() {
+        ids.push(*id);
+        if index % 9 == 0 {
+            ids.push(distinct[index / 2]);
+        }
+    }
+    ids.insert(5_000, unknown);
+    assert_eq!(ids.len(), 10_001);
+
+    let items = client.training_job_statuses(&ids).await?;
+    let returned: Vec<Uuid> = items.iter().map(|item| item.job_id).collect();
+    assert_eq!(
+        returned, distinct,
+        "one item per known id, in first-occurrence order"
+    );
+
+    let uris = uris.lock().unwrap().clone();
+    let longest = uris
+        .iter()
+        .map(|uri| base.len() + uri.to_string().len())
+        .max()
+        .unwrap_or(0);
+    assert!(longest <= 8 * 1024, "a URL of {longest} bytes");
+    let sent: Vec<String> = uris
+        .iter()
+        .flat_map(|uri| {
+            serde_urlencoded::from_str::<Vec<(String, String)>>(uri.query().unwrap_or_default())
+                .unwrap()
+        })
+        .map(|(_, id)| id)
+        .collect();
+    let unique: std::collections::HashSet<&String> = sent.iter().collect();
+    assert_eq!(sent.len(), 9_001, "each distinct id is sent once");
+    assert_eq!(unique.len(), 9_001);
+    let peak = peak.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        (2..=4).contains(&peak),
+        "{peak} requests were in flight at once"
+    );
+    println!(
+        "bulk: {} requests, longest URL {longest} bytes, {peak} in flight",
+        uris.len()
+    );
+    Ok(())
+}

@@ -84,11 +84,11 @@ pub fn describe(
         params.push(param);
     }
     let responses = adapted.get("responses").and_then(Value::as_object);
-    let outcome = |mapper: &mut TypeMapper, is_member: fn(&str) -> bool, role: &str| {
+    let outcome = |mapper: &mut TypeMapper, is_member: fn(&Status) -> bool, role: &str| {
         let mut statuses = Vec::new();
         let mut kind = Payload::None;
         for (status, response) in responses.into_iter().flatten() {
-            if !is_member(status) {
+            if !Status::parse(status).is_some_and(|status| is_member(&status)) {
                 continue;
             }
             statuses.push(status.clone());
@@ -108,8 +108,8 @@ pub fn describe(
         }
         Outcome { statuses, kind }
     };
-    let success = outcome(mapper, is_success_or_default, "response");
-    let error = outcome(mapper, is_error_or_default, "error");
+    let success = outcome(mapper, Status::is_success_or_default, "response");
+    let error = outcome(mapper, Status::is_error_or_default, "error");
     CustomOperation {
         operation: model.clone(),
         params,
@@ -132,14 +132,6 @@ pub fn multipart_body(model: &Operation) -> Body {
         },
         _ => Body::AnyMultipart,
     }
-}
-
-fn is_success_or_default(status: &str) -> bool {
-    Status::parse(status).is_some_and(|status| status.is_success_or_default())
-}
-
-fn is_error_or_default(status: &str) -> bool {
-    Status::parse(status).is_some_and(|status| status.is_error_or_default())
 }
 
 fn doc_comment(operation: &Operation) -> String {

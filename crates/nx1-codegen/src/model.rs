@@ -15,7 +15,7 @@ use crate::spec::MediaKind;
 use crate::tidy::OperationName;
 
 /// A pointer that resolves to nothing: the runtime validates nothing against it.
-pub const ANY_SCHEMA: &str = "/x-nx1-no-schema";
+const ANY_SCHEMA: &str = "/x-nx1-no-schema";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Location {
@@ -58,7 +58,7 @@ pub struct Param {
     /// An array: a query parameter that repeats.
     pub list: bool,
     pub ty: RustType,
-    /// Pointer of the schema in the original document (empty where no emitter needs it).
+    /// Pointer of the schema in the original document.
     pub schema: String,
 }
 
@@ -90,12 +90,6 @@ pub enum FieldKind {
     Files,
     Value(RustType),
     Values(RustType),
-}
-
-impl FieldKind {
-    pub fn is_file(&self) -> bool {
-        matches!(self, FieldKind::File | FieldKind::Files)
-    }
 }
 
 /// What a response carries.
@@ -151,6 +145,17 @@ impl Operation {
     }
 }
 
+/// `schema` without `nullable`: an absent parameter or form field is the only null there
+/// is on the wire (`anyOf: [X, null]` normalises to `X` plus `nullable`), and optionality
+/// is carried by `required`.
+fn without_nullable(schema: &Value) -> Value {
+    let mut schema = schema.clone();
+    if let Value::Object(map) = &mut schema {
+        map.remove("nullable");
+    }
+    schema
+}
+
 /// Describes every operation. `root` is the normalised, tidied document (types are mapped
 /// against it and inline schemas hoisted into it); `original` is the document as loaded,
 /// whose schemas the server validates against.
@@ -189,17 +194,17 @@ pub fn doc_text(operation: &Map<String, Value>) -> String {
         .join("\n\n")
 }
 
-/// The fields of a multipart form schema (`$ref`s followed by `resolve`): a binary string
+/// The fields of a multipart form schema (`$ref`s followed in `root`): a binary string
 /// is a file, an array of them a list of files, anything else a typed value (a list of
 /// values for an array). Declared schemas are mapped, so that a `$ref` stays a reference to
 /// its component type.
 pub fn form_fields(
     operation_name: &str,
     schema: &Value,
-    resolve: &dyn Fn(&Value) -> Value,
+    root: &Value,
     mapper: &mut TypeMapper,
 ) -> Option<Vec<FormField>> {
-    let schema = resolve(schema);
+    let schema = pointer::resolve(root, schema);
     let Some(Value::Object(properties)) = schema.get("properties") else {
         return None;
     };
@@ -209,35 +214,27 @@ pub fn form_fields(
         .map(|names| names.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     let is_binary = |schema: &Value| {
-        let schema = resolve(schema);
+        let schema = pointer::resolve(root, schema);
         schema.get("format").and_then(Value::as_str) == Some("binary")
             && schema
                 .get("type")
                 .and_then(Value::as_str)
                 .is_none_or(|ty| ty == "string")
     };
-    // `anyOf: [{format: binary}, null]` is the binary schema plus `nullable` after
-    // normalisation; optionality is carried by `required`, so `nullable` goes.
-    let without_nullable = |schema: &Value| {
-        let mut schema = schema.clone();
-        if let Value::Object(map) = &mut schema {
-            map.remove("nullable");
-        }
-        schema
-    };
     let mut fields = Allocator::default().separated_by("_");
     let mut out = Vec::new();
+    let empty = json!({});
     for (api_name, declared) in properties {
-        let property = resolve(declared);
-        let items = property.get("items").cloned().unwrap_or_else(|| json!({}));
+        let property = pointer::resolve(root, declared);
+        let items = property.get("items").unwrap_or(&empty);
         let list = property.get("type").and_then(Value::as_str) == Some("array");
-        let kind = if is_binary(&property) {
+        let kind = if is_binary(property) {
             FieldKind::File
-        } else if list && is_binary(&items) {
+        } else if list && is_binary(items) {
             FieldKind::Files
         } else if list {
             let hint = format!("{operation_name}_{api_name}_item");
-            FieldKind::Values(mapper.rust_type(&without_nullable(&items), &hint))
+            FieldKind::Values(mapper.rust_type(&without_nullable(items), &hint))
         } else {
             let hint = format!("{operation_name}_{api_name}");
             FieldKind::Value(mapper.rust_type(&without_nullable(declared), &hint))
@@ -267,7 +264,7 @@ impl Resolver<'_> {
     }
 
     fn normalized_resolve(&self, value: &Value) -> Value {
-        follow(self.normalized, value).map_or_else(|| value.clone(), |(target, _)| target.clone())
+        pointer::resolve(self.normalized, value).clone()
     }
 
     /// The schema pointer of an operation's parameter (name, location) in the original
@@ -324,13 +321,7 @@ impl Resolver<'_> {
                 continue;
             };
             let field = fields.allocate(&[sanitize_snake(&name)]);
-            let mut schema = parameter
-                .get("schema")
-                .cloned()
-                .unwrap_or_else(|| json!({}));
-            if let Value::Object(map) = &mut schema {
-                map.remove("nullable");
-            }
+            let schema = without_nullable(parameter.get("schema").unwrap_or(&json!({})));
             let resolved = self.normalized_resolve(&schema);
             let list = resolved.get("type").and_then(Value::as_str) == Some("array");
             let ty = mapper.rust_type(&schema, &format!("{}_{name}", op.name));
@@ -440,8 +431,7 @@ impl Resolver<'_> {
                 Vec::new(),
             ),
             MediaKind::Multipart => {
-                let resolve = |value: &Value| self.normalized_resolve(value);
-                let form = form_fields(&op.name, &schema, &resolve, mapper);
+                let form = form_fields(&op.name, &schema, self.normalized, mapper);
                 (None, form.unwrap_or_default())
             }
             _ => (None, Vec::new()),
@@ -600,10 +590,8 @@ mod tests {
                 "Kind": {"type": "integer"}
             }
         });
-        let resolve =
-            |value: &Value| follow(&root, value).map_or_else(|| value.clone(), |(v, _)| v.clone());
         let mut mapper = TypeMapper::new(&root);
-        let fields = form_fields("upload", &schema, &resolve, &mut mapper).unwrap();
+        let fields = form_fields("upload", &schema, &root, &mut mapper).unwrap();
         let kinds: Vec<(&str, &str, bool)> = fields
             .iter()
             .map(|field| {

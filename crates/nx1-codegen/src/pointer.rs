@@ -39,6 +39,12 @@ pub fn follow<'a>(root: &'a Value, value: &'a Value) -> Option<(&'a Value, Optio
     None
 }
 
+/// `value` with its `$ref` chain followed; `value` itself where the chain dangles or loops
+/// (the caller then reads it as it is written).
+pub fn resolve<'a>(root: &'a Value, value: &'a Value) -> &'a Value {
+    follow(root, value).map_or(value, |(target, _)| target)
+}
+
 fn percent_decode(text: &str) -> String {
     percent_encoding::percent_decode_str(text)
         .decode_utf8_lossy()

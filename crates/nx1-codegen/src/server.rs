@@ -58,7 +58,9 @@ pub fn emit(
         arms.push(dispatch_arm(index, operation));
     }
     let schemes = schemes(security, &rt);
-    let surroundings = surroundings(&format_ident!("{}", config.trait_name), &rt, methods, arms);
+    let trait_ident = format_ident!("{}", config.trait_name);
+    let trait_item = trait_item(&trait_ident, &rt, methods);
+    let router = router_items(&trait_ident, &rt, arms);
     let count = operations.len();
     Ok(quote! {
         use #runtime as rt;
@@ -79,7 +81,8 @@ pub fn emit(
         pub const OPERATIONS: [#rt::OperationSpec; #count] = [#(#specs),*];
 
         #(#items)*
-        #surroundings
+        #trait_item
+        #router
     })
 }
 
@@ -426,22 +429,6 @@ fn dispatch_arm(index: usize, operation: &Operation) -> TokenStream {
     quote!(#index => app.#access(routed, api, A::#method_ident).await,)
 }
 
-/// The trait and the router: the items that name the trait, kept short; the work they do is
-/// the runtime's.
-fn surroundings(
-    trait_ident: &proc_macro2::Ident,
-    rt: &TokenStream,
-    methods: Vec<TokenStream>,
-    arms: Vec<TokenStream>,
-) -> TokenStream {
-    let trait_item = trait_item(trait_ident, rt, methods);
-    let router = router_items(trait_ident, rt, arms);
-    quote! {
-        #trait_item
-        #router
-    }
-}
-
 /// The trait: `authenticate`, the `fallback` and `reject` hooks, and one method per
 /// operation.
 fn trait_item(
@@ -546,6 +533,29 @@ fn router_items(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An operation may never be named like one of the trait's own methods: every fixed
+    /// method the trait has must be a name `tidy` keeps operations away from.
+    #[test]
+    fn the_traits_own_methods_are_reserved() {
+        let tokens = trait_item(&format_ident!("Api"), &quote!(rt), Vec::new());
+        let item: syn::ItemTrait = syn::parse2(tokens).expect("the trait parses");
+        let own: Vec<String> = item
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                syn::TraitItem::Fn(method) => Some(method.sig.ident.to_string()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(own, ["authenticate", "fallback", "reject"]);
+        for name in &own {
+            assert!(
+                crate::names::RESERVED_METHODS.contains(&name.as_str()),
+                "`{name}` is not in names::RESERVED_METHODS"
+            );
+        }
+    }
 
     #[test]
     fn relative_pointers() {

@@ -99,6 +99,18 @@ impl<'a> PathTemplate<'a> {
         }
     }
 
+    /// The template with every variable written as `{}`: what two templates that differ
+    /// only in their variables' names share (`/jobs/{id}` and `/jobs/{job_id}`).
+    pub fn shape(&self) -> String {
+        self.pieces
+            .iter()
+            .map(|piece| match piece {
+                Piece::Literal(text) => text,
+                Piece::Variable(_) => "{}",
+            })
+            .collect()
+    }
+
     /// The template with every variable written as `{}` and literal braces doubled: a
     /// `format!` string; the variables it takes are [`names`](Self::names).
     pub fn format_string(&self) -> String {
@@ -297,6 +309,8 @@ mod tests {
         assert_eq!(template.names(), ["id", "y", "path"]);
         assert_eq!(template.rest_param(), Some("path"));
         assert_eq!(template.format_string(), "/proxy/{}/x{}z/{}");
+        assert_eq!(template.shape(), "/proxy/{}/x{}z/{}");
+        assert_eq!(PathTemplate::parse("/a/{b}/{{c").shape(), "/a/{}/{{c");
         assert_eq!(PathTemplate::parse("/files{path}").rest_param(), None);
         assert_eq!(PathTemplate::parse("/a/{b}/c").rest_param(), None);
         assert_eq!(

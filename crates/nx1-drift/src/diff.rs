@@ -4,6 +4,7 @@
 //! default) or a server implementing the spec.
 
 use nx1_codegen::pointer::escape;
+use nx1_codegen::spec::PathTemplate;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
@@ -254,7 +255,10 @@ impl Side {
         let mut operations = BTreeMap::new();
         for op in names {
             operations.insert(
-                (op.method.to_ascii_uppercase(), shape(&op.path)),
+                (
+                    op.method.to_ascii_uppercase(),
+                    PathTemplate::parse(&op.path).shape(),
+                ),
                 (op.path, op.method, op.name),
             );
         }
@@ -306,7 +310,7 @@ impl Side {
     }
 
     fn resolve<'a>(&'a self, value: &'a Value) -> &'a Value {
-        nx1_codegen::pointer::follow(&self.root, value).map_or(value, |(target, _)| target)
+        nx1_codegen::pointer::resolve(&self.root, value)
     }
 
     /// Path-level and operation parameters, resolved, keyed by (location, name).
@@ -339,26 +343,6 @@ impl Side {
             })
             .unwrap_or_default()
     }
-}
-
-/// `/a/{id}/b` → `/a/{}/b`: a renamed path parameter is the same endpoint.
-fn shape(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut depth = 0;
-    for c in path.chars() {
-        match c {
-            '{' => {
-                depth += 1;
-                if depth == 1 {
-                    out.push_str("{}");
-                }
-            }
-            '}' => depth -= 1,
-            _ if depth > 0 => {}
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -462,8 +446,8 @@ impl Differ<'_> {
         let old = self.old.parameters(old_path, old_method);
         let new = self.new.parameters(new_path, new_method);
         // Path parameters are matched by position: a rename is not a removal.
-        let old_path_names: Vec<&str> = template(old_path);
-        let new_path_names: Vec<&str> = template(new_path);
+        let old_path_names: Vec<&str> = PathTemplate::parse(old_path).names();
+        let new_path_names: Vec<&str> = PathTemplate::parse(new_path).names();
         let renamed = |key: &(String, String)| -> (String, String) {
             if key.0 == "path"
                 && let Some(index) = new_path_names.iter().position(|n| *n == key.1)
@@ -951,12 +935,6 @@ impl Differ<'_> {
             }
         }
     }
-}
-
-fn template(path: &str) -> Vec<&str> {
-    path.split('/')
-        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
-        .collect()
 }
 
 fn required(schema: &Value) -> BTreeSet<&str> {

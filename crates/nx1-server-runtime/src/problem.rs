@@ -45,11 +45,6 @@ pub fn method_not_allowed(allowed: &[&str]) -> Response {
     response
 }
 
-/// 401 `{"detail": "Not authenticated"}` with the challenge of the first scheme allowed.
-pub fn not_authenticated(challenge: &'static str) -> Response {
-    unauthorized("Not authenticated", challenge)
-}
-
 pub fn unauthorized(message: &str, challenge: &'static str) -> Response {
     let mut response = detail(StatusCode::UNAUTHORIZED, message);
     response.headers_mut().insert(

@@ -47,16 +47,19 @@ pub const METHODS: [&str; 8] = [
 impl RouteTable {
     /// The routes of `operations`, in their order (the spec's).
     pub fn of(operations: &[crate::OperationSpec]) -> Self {
-        let routes = operations
+        let paths: Vec<String> = operations
             .iter()
+            .map(|operation| operation.path())
+            .collect();
+        let routes: Vec<(&'static str, &str, usize, &[&str])> = operations
+            .iter()
+            .zip(&paths)
             .enumerate()
-            .map(|(index, operation)| Route {
-                method: operation.method(),
-                segments: parse(&operation.path(), operation.rest),
-                operation: index,
+            .map(|(index, (operation, path))| {
+                (operation.method(), path.as_str(), index, operation.rest)
             })
             .collect();
-        RouteTable { routes }
+        RouteTable::new(&routes)
     }
 
     /// `routes`: (HTTP method, path template, operation index, names of parameters that

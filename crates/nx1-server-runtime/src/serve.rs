@@ -161,10 +161,10 @@ where
 pub const REQUEST_ID: &str = "x-request-id";
 
 /// Names the routed operation and its route template on the request's span.
-pub fn observe(operation: &OperationSpec) {
+pub fn observe(operation: &OperationSpec, route: &str) {
     let span = tracing::Span::current();
     span.record("operation", operation.id);
-    span.record("route", tracing::field::display(operation.path()));
+    span.record("route", tracing::field::display(route));
 }
 
 /// What a generated trait method answers until it is implemented: the implementation's
@@ -393,6 +393,8 @@ pub struct App<S> {
     spec: ApiSpec,
     routes: RouteTable,
     operations: &'static [OperationSpec],
+    /// Each operation's path template, read once from its pointer for the request spans.
+    templates: Vec<String>,
     gate: Gate,
 }
 
@@ -408,6 +410,7 @@ impl<S: Service> App<S> {
             spec,
             routes: RouteTable::of(operations),
             operations,
+            templates: operations.iter().map(OperationSpec::path).collect(),
             gate: Gate::new(config),
         }
     }
@@ -436,7 +439,7 @@ impl<S: Service> App<S> {
             let Some(operation) = self.operations.get(routed.operation) else {
                 return self.service.reject(None, Rejection::NotFound);
             };
-            observe(operation);
+            observe(operation, &self.templates[routed.operation]);
             // A panic in the implementation answers 500 and is logged; the server stays up.
             crate::panic::guard(operation.id, S::call(self, routed)).await
         })

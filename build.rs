@@ -2,8 +2,9 @@
 
 fn main() -> std::process::ExitCode {
     let config = nx1_codegen::ClientConfig {
-        inner_type: Some("crate::Credentials".to_owned()),
+        inner_type: Some("crate::Settings".to_owned()),
         hooks_expected: true,
+        runtime: Some("crate::call".to_owned()),
     };
     nx1_codegen::build_script::run("openapi.yaml", "client.rs", |prepared| {
         let client = nx1_codegen::generate_client(prepared, &config)?;

@@ -87,7 +87,7 @@ async fn main() -> Result<()> {
 
 async fn show(client: &Client, job_id: Uuid, when: &str) -> Result<()> {
     let statuses = client
-        .get_training_job_statuses(Some(&vec![job_id]))
+        .get_training_job_statuses(&[job_id])
         .await
         .context("listing job statuses failed")?
         .into_inner();

@@ -2,12 +2,11 @@
 
 use std::fmt;
 
-use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 
-use crate::generated::{Client, security};
+use crate::generated::security;
 
-/// The secrets a [`Client`] may present. `Debug` never shows them.
+/// The secrets a client may present. `Debug` never shows them.
 #[derive(Clone, Default)]
 pub struct Credentials {
     pub(crate) psk: Option<HeaderValue>,
@@ -61,16 +60,5 @@ impl Credentials {
                 return;
             }
         }
-    }
-}
-
-impl ClientHooks<Credentials> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        info: &OperationInfo,
-    ) -> Result<(), Error<E>> {
-        self.inner().apply(request, info.operation_id);
-        Ok(())
     }
 }

@@ -6,7 +6,9 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 
 use crate::auth::Credentials;
+use crate::call::Settings;
 use crate::generated::Client;
+use crate::retry::RetryPolicy;
 
 /// Why [`ClientBuilder::build`] refused.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +35,7 @@ pub struct ClientBuilder {
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     user_agent: Option<String>,
+    retry: RetryPolicy,
     http: Option<reqwest::Client>,
 }
 
@@ -44,6 +47,7 @@ impl fmt::Debug for ClientBuilder {
             .field("bearer", &self.bearer.as_ref().map(|_| "<redacted>"))
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }
@@ -74,7 +78,15 @@ impl ClientBuilder {
         self
     }
 
-    /// The limit for a whole request, connection to last byte. Default: 15 seconds.
+    /// When to send a request again: see [`RetryPolicy`] (the default retries idempotent
+    /// methods only, 3 attempts within 30 s). [`Client::with_retry`] changes it per call.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The limit for each attempt of a request, connection to last byte. Default: 15
+    /// seconds. [`Client::with_timeout`] changes it per call.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -92,8 +104,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses a preconfigured reqwest client (proxies, TLS roots, pools); the timeouts and user
-    /// agent set here are then ignored.
+    /// Uses a preconfigured reqwest client (proxies, TLS roots, pools); the connect timeout
+    /// and user agent set here are then ignored, and its own timeout holds unless
+    /// [`timeout`](Self::timeout) is set.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -111,16 +124,17 @@ impl ClientBuilder {
                 reason: format!("scheme `{}` is not http or https", parsed.scheme()),
             });
         }
+        let timeout = self.timeout.unwrap_or(Duration::from_secs(15));
         let credentials = Credentials {
             psk: secret_header(self.psk, "psk", |psk| psk)?,
             bearer: secret_header(self.bearer, "bearer token", |token| {
                 format!("Bearer {token}")
             })?,
         };
+        let own_http = self.http.is_none();
         let http = match self.http {
             Some(http) => http,
             None => {
-                let timeout = self.timeout.unwrap_or(Duration::from_secs(15));
                 reqwest::Client::builder()
                     .timeout(timeout)
                     .connect_timeout(self.connect_timeout.unwrap_or(timeout))
@@ -136,7 +150,17 @@ impl ClientBuilder {
             }
         };
         let base_url = base_url.trim_end_matches('/');
-        Ok(Client::new_with_client(base_url, http, credentials))
+        let settings = Settings {
+            credentials,
+            retry: self.retry,
+            // A reqwest client of the caller's own keeps its timeout unless one is set here.
+            timeout: if own_http {
+                Some(timeout)
+            } else {
+                self.timeout
+            },
+        };
+        Ok(Client::new_with_client(base_url, http, settings))
     }
 }
 

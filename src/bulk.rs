@@ -9,7 +9,8 @@ use std::collections::{HashMap, HashSet};
 use futures::{StreamExt, TryStreamExt};
 use uuid::Uuid;
 
-use crate::generated::{Client, Error, types};
+use crate::Error;
+use crate::generated::{Client, types};
 
 /// How [`Client::training_job_statuses_with`] splits and sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +71,7 @@ impl Client {
         let batches: Vec<Vec<Uuid>> = distinct.chunks(per_request).map(<[Uuid]>::to_vec).collect();
         let answers: Vec<types::AutoMlTrainingJobStatuses> = futures::stream::iter(&batches)
             .map(|batch| async move {
-                self.get_training_job_statuses(Some(batch))
+                self.get_training_job_statuses(batch)
                     .await
                     .map(|response| response.into_inner())
             })

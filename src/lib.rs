@@ -7,7 +7,7 @@
 //!     .psk(std::env::var("NX1_PSK")?)
 //!     .build()?;
 //! let ids = vec![uuid::Uuid::new_v4()];
-//! let statuses = client.get_training_job_statuses(Some(&ids)).await?;
+//! let statuses = client.get_training_job_statuses(&ids).await?;
 //! for job in statuses.into_inner().items {
 //!     println!("{} {}", job.job_id, job.status);
 //! }
@@ -22,7 +22,9 @@
 mod auth;
 mod builder;
 mod bulk;
+mod call;
 mod errors;
+mod retry;
 
 #[allow(
     clippy::all,
@@ -38,5 +40,7 @@ mod generated {
 pub use auth::Credentials;
 pub use builder::{BuildError, ClientBuilder};
 pub use bulk::BatchOptions;
-pub use errors::ErrorExt;
-pub use generated::{ByteStream, Client, Error, ResponseValue, forms, security, types};
+pub use call::Settings;
+pub use errors::{Error, ErrorExt, ErrorKind};
+pub use generated::{ByteStream, Client, ResponseValue, forms, security, types};
+pub use retry::RetryPolicy;

@@ -7,7 +7,7 @@ use anyhow::Result;
 use axum::Router;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
-use nx1_client::{Client, Error, ErrorExt, types};
+use nx1_client::{Client, ErrorExt, types};
 use uuid::Uuid;
 
 /// What the stub saw of one request.
@@ -63,7 +63,7 @@ async fn bulk_status_sends_repeated_ids_and_the_psk() -> Result<()> {
     let a: Uuid = "6f1c1c8e-8f44-4b4e-9a53-3b1f4f0c2a10".parse()?;
     let b: Uuid = "0b7d6a0e-2f6c-4d1f-8a8e-5c7b9e2d4f31".parse()?;
 
-    let response = client.get_training_job_statuses(Some(&vec![a, b])).await?;
+    let response = client.get_training_job_statuses(&[a, b]).await?;
 
     let seen = only(&log);
     assert_eq!(seen.method, Method::GET);
@@ -92,7 +92,7 @@ async fn a_bearer_token_wins_where_the_spec_lists_oauth2_first() -> Result<()> {
         .psk("psk")
         .bearer_token("tok")
         .build()?;
-    client.get_training_job_statuses(None).await?;
+    client.get_training_job_statuses(&[]).await?;
     let seen = only(&log);
     assert_eq!(seen.uri.path(), "/api/automl/train/jobs/status");
     assert_eq!(seen.uri.query(), None);
@@ -137,12 +137,16 @@ async fn validation_errors_decode_as_typed_422s() -> Result<()> {
     )
     .await?;
     let client = Client::builder().base_url(&base).psk("psk").build()?;
-    let err = client.get_training_job_statuses(None).await.unwrap_err();
+    let err = client.get_training_job_statuses(&[]).await.unwrap_err();
     assert_eq!(err.status_code(), Some(422));
-    let Error::ErrorResponse(response) = err else {
+    assert_eq!(
+        err.to_string(),
+        "get_training_job_statuses: 422 Unprocessable Entity: query.ids.0: Input should be a valid UUID"
+    );
+    let Some(body) = err.body() else {
         panic!("expected a typed error response, got {err:?}");
     };
-    let detail = &response.into_inner().detail;
+    let detail = &body.detail;
     assert_eq!(detail.len(), 1);
     assert_eq!(detail[0].msg, "Input should be a valid UUID");
     Ok(())
@@ -157,11 +161,12 @@ async fn several_error_schemas_decode_into_one_union() -> Result<()> {
         app_type: types::AppTypeEnum::HandAuthored,
     };
     let err = client.create_app(&request).await.unwrap_err();
-    let Error::ErrorResponse(response) = err else {
+    assert_eq!(err.status_code(), Some(400));
+    assert_eq!(err.detail().as_deref(), Some("app name taken"));
+    let Some(body) = err.body() else {
         panic!("expected a typed error response, got {err:?}");
     };
-    assert_eq!(response.status(), 400);
-    match response.into_inner() {
+    match body {
         types::CreateAppError::ErrorResponse(body) => assert_eq!(body.detail, "app name taken"),
         other => panic!("decoded as the wrong variant: {other:?}"),
     }
@@ -176,9 +181,11 @@ async fn bodiless_401_keeps_its_status() -> Result<()> {
     )
     .await?;
     let client = Client::builder().base_url(&base).build()?;
-    let err = client.get_training_job_statuses(None).await.unwrap_err();
+    let err = client.get_training_job_statuses(&[]).await.unwrap_err();
     assert!(err.is_unauthorized(), "{err:?}");
     assert!(!err.is_retryable());
+    // Undocumented bodies are still read: the server's words reach the caller.
+    assert_eq!(err.detail().as_deref(), Some("Not authenticated"));
     Ok(())
 }
 

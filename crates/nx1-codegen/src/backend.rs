@@ -17,6 +17,10 @@ pub struct ClientConfig {
     pub inner_type: Option<String>,
     /// When set, the including crate must implement `progenitor_client::ClientHooks`.
     pub hooks_expected: bool,
+    /// A path to a module of the including crate with `call(operation, future)` and
+    /// `Error<E>`: every operation then runs through `call`, which turns progenitor's error
+    /// into that `Error`. Without it the methods return progenitor's `Error`.
+    pub runtime: Option<String>,
 }
 
 pub(crate) fn to_openapiv3(origin: &str, value: Value) -> Result<openapiv3::OpenAPI, SpecError> {

@@ -130,12 +130,27 @@ pub fn generate_client(
         #extra
         #security
     };
-    let file = syn::parse2::<syn::File>(tokens).map_err(|err| {
+    let mut file = syn::parse2::<syn::File>(tokens).map_err(|err| {
         SpecError::whole(
             &prepared.origin,
             format!("generated code does not parse ({err}); please report this spec"),
         )
     })?;
+    let runtime = config
+        .runtime
+        .as_deref()
+        .map(syn::parse_str::<syn::Path>)
+        .transpose()
+        .map_err(|_| {
+            SpecError::whole(
+                &prepared.origin,
+                format!(
+                    "client runtime `{}` is not a Rust path",
+                    config.runtime.as_deref().unwrap_or_default()
+                ),
+            )
+        })?;
+    crate::reshape::reshape(&mut file, runtime.as_ref());
     Ok(GeneratedClient {
         code: prettyplease::unparse(&file),
         notes,

@@ -20,6 +20,7 @@ mod parameters;
 pub mod pointer;
 mod regex;
 mod repair;
+mod reshape;
 mod security;
 mod server;
 pub mod spec;

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Result, bail};
 use axum::body::Body;
 use http_body_util::BodyExt;
-use nx1_client::{Client, Error, ErrorExt, forms, types};
+use nx1_client::{Client, ErrorExt, forms, types};
 use nx1_mock::{Access, JobStore, Mock};
 use nx1_server_runtime::{Match, RouteTable, SchemaSet, example};
 use serde::de::DeserializeOwned;
@@ -167,7 +167,7 @@ async fn every_operation_round_trips_and_matches_the_original_schema() -> Result
     call!(
         called,
         "get_training_job_statuses",
-        client.get_training_job_statuses(Some(&vec![job]))
+        client.get_training_job_statuses(&[job])
     );
     call!(
         called,
@@ -397,12 +397,17 @@ async fn invalid_input_is_a_typed_validation_error() -> Result<()> {
         .create_deployment("churn", &request)
         .await
         .unwrap_err();
-    let Error::ErrorResponse(response) = err else {
+    assert_eq!(err.status_code(), Some(422), "{err}");
+    assert_eq!(err.operation(), "create_deployment");
+    assert!(
+        err.to_string()
+            .contains("body.entity_columns: List should have at least 1 item"),
+        "{err}"
+    );
+    let Some(detail) = err.body() else {
         bail!("expected a typed 422, got {err:?}");
     };
-    assert_eq!(response.status(), 422);
-    let detail = response.into_inner();
-    let json = serde_json::to_value(&detail)?;
+    let json = serde_json::to_value(detail)?;
     assert_eq!(json["detail"][0]["type"], "too_short", "{json}");
     assert_eq!(
         json["detail"][0]["loc"],
@@ -419,7 +424,7 @@ async fn the_job_lifecycle_through_the_client() -> Result<()> {
     let job: Uuid = READY_JOB.parse()?;
     let status = |client: Client| async move {
         let items = client
-            .get_training_job_statuses(Some(&vec![job]))
+            .get_training_job_statuses(&[job])
             .await?
             .into_inner()
             .items;
@@ -436,7 +441,7 @@ async fn the_job_lifecycle_through_the_client() -> Result<()> {
     assert_eq!(err.status_code(), Some(409));
     // Unknown jobs are left out of the bulk answer.
     let items = client
-        .get_training_job_statuses(Some(&vec![Uuid::nil()]))
+        .get_training_job_statuses(&[Uuid::nil()])
         .await?
         .into_inner()
         .items;

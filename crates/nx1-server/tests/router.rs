@@ -323,7 +323,7 @@ async fn the_generated_client_talks_to_the_generated_router() -> anyhow::Result<
     let a = uuid::Uuid::new_v4();
     let b = uuid::Uuid::new_v4();
     let statuses = client
-        .get_training_job_statuses(Some(&vec![a, b]))
+        .get_training_job_statuses(&[a, b])
         .await?
         .into_inner();
     let ids: Vec<_> = statuses.items.iter().map(|item| item.job_id).collect();
@@ -337,7 +337,7 @@ async fn the_generated_client_talks_to_the_generated_router() -> anyhow::Result<
     let anonymous = nx1_client::Client::builder()
         .base_url(format!("http://{address}"))
         .build()?;
-    let err = anonymous.get_training_job_statuses(None).await.unwrap_err();
+    let err = anonymous.get_training_job_statuses(&[]).await.unwrap_err();
     assert_eq!(err.status().map(|status| status.as_u16()), Some(401));
     Ok(())
 }

@@ -4,6 +4,7 @@ mod contract;
 mod corpus;
 mod drift;
 mod instances;
+mod msrv;
 mod roundtrip;
 
 use std::path::PathBuf;
@@ -24,6 +25,8 @@ tasks:
   contract [--max-examples N] [--seed N]
                                       start the mock and run schemathesis against it: all
                                       phases, all checks, positive and negative data
+  msrv                                the declared rust-version against the highest one of
+                                      every locked (normal or build) dependency
   corpus [--specs DIR]... [--build] [--roundtrip]
                                       generate a client and a server for every spec in DIR
                                       (default ../shared/specs) and type-check them (`cargo
@@ -41,6 +44,7 @@ fn main() -> std::process::ExitCode {
         Some("contract") => contract::run(args.collect()).map(|()| 0),
         Some("drift") => drift::drift(args.collect()),
         Some("update-spec") => drift::update_spec(args.collect()),
+        Some("msrv") => msrv::run(args.collect()).map(|()| 0),
         Some("help" | "--help" | "-h") | None => {
             print!("{HELP}");
             Ok(0)

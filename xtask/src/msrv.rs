@@ -164,7 +164,10 @@ mod tests {
         });
         let finding = check(&metadata).unwrap();
         assert_eq!(finding.declared.0, "1.88");
-        assert_eq!(finding.needed.unwrap(), ("1.89".to_owned(), "deep 1.0.0".to_owned()));
+        assert_eq!(
+            finding.needed.unwrap(),
+            ("1.89".to_owned(), "deep 1.0.0".to_owned())
+        );
         assert!(parse("1.89") > parse("1.88.1"));
         assert_eq!(parse("1.90.0"), Some([1, 90, 0]));
     }

@@ -157,6 +157,28 @@ pub fn generate_client(
     })
 }
 
+/// A command line over the generated client: `operations()` (one `clap` subcommand per
+/// method) and `call()` (the dispatch), for a crate that reaches the client as
+/// `client_crate` and provides the runtime module `rt`.
+pub fn generate_cli(
+    prepared: &Prepared,
+    config: &ClientConfig,
+    client_crate: &str,
+) -> Result<String, SpecError> {
+    let client = generate_client(prepared, config)?;
+    let fail = |what: String| {
+        SpecError::whole(&prepared.origin, format!("{what}; please report this spec"))
+    };
+    let file = syn::parse_file(&client.code)
+        .map_err(|err| fail(format!("generated client does not parse ({err})")))?;
+    let client_path = syn::parse_str::<syn::Path>(client_crate)
+        .map_err(|_| fail(format!("client crate `{client_crate}` is not a Rust path")))?;
+    let tokens = crate::cli::emit(&file, &client_path).map_err(fail)?;
+    let file = syn::parse2::<syn::File>(tokens)
+        .map_err(|err| fail(format!("generated command line does not parse ({err})")))?;
+    Ok(prettyplease::unparse(&file))
+}
+
 /// The `types` module alone (what client and server share), as formatted Rust.
 pub fn generate_types(prepared: &Prepared) -> Result<String, SpecError> {
     let types = &prepared.types;

@@ -7,6 +7,7 @@
 mod adapt;
 mod backend;
 pub mod build_script;
+mod cli;
 mod custom;
 mod degrade;
 mod error;
@@ -30,8 +31,8 @@ mod walk;
 pub use backend::{ClientConfig, Fidelity};
 pub use error::{Location, SpecError};
 pub use generate::{
-    GeneratedClient, GeneratedServer, Prepared, generate_client, generate_server, generate_types,
-    prepare,
+    GeneratedClient, GeneratedServer, Prepared, generate_cli, generate_client, generate_server,
+    generate_types, prepare,
 };
 pub use load::{Document, Version, load_file, load_str};
 pub use normalize::normalize;

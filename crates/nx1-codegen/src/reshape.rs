@@ -38,7 +38,7 @@ fn is_client(ty: &Type) -> bool {
 }
 
 /// `Result<ResponseValue<T>, Error<E>>`: `T` and `E`, when the method is an operation.
-fn operation_result(output: &ReturnType) -> Option<(Type, Type)> {
+pub(crate) fn operation_result(output: &ReturnType) -> Option<(Type, Type)> {
     let ReturnType::Type(_, ty) = output else {
         return None;
     };

@@ -114,6 +114,12 @@ pub fn run(args: Vec<String>) -> Result<()> {
     println!(
         "contract: schemathesis --config-file crates/nx1-mock/schemathesis.toml run {spec_url} --phases examples,coverage,fuzzing,stateful --mode all --header 'Authorization-PSK: ***' --seed {seed} --max-examples {max_examples}"
     );
+    // schemathesis keeps a cache (`.schemathesis/`) in its working directory: inside
+    // target/, never in the tree git tracks.
+    let scratch = root.join("target/contract");
+    std::fs::create_dir_all(&scratch)
+        .with_context(|| format!("cannot create {}", scratch.display()))?;
+    command.current_dir(&scratch);
     let status = command.status().context("cannot run schemathesis")?;
     drop(mock);
     if let Ok(requests) = counter.join() {

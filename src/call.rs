@@ -106,7 +106,7 @@ async fn convert<E>(
     match err {
         P::InvalidRequest(reason) => ErrorKind::InvalidRequest(reason),
         P::CommunicationError(err) | P::InvalidUpgrade(err) | P::ResponseBodyError(err) => {
-            ErrorKind::Transport(err)
+            ErrorKind::Transport(without_query(err))
         }
         P::ErrorResponse(value) => {
             let status = value.status();
@@ -138,6 +138,20 @@ async fn convert<E>(
             }
         }
         P::Custom(reason) => ErrorKind::Hook(reason),
+    }
+}
+
+/// reqwest's own message shows the URL with its query (8 KiB of ids, say); the error keeps
+/// the URL without it, and without user info.
+fn without_query(err: reqwest::Error) -> reqwest::Error {
+    match err.url().cloned() {
+        Some(mut url) => {
+            url.set_query(None);
+            let _ = url.set_password(None);
+            let _ = url.set_username("");
+            err.with_url(url)
+        }
+        None => err,
     }
 }
 

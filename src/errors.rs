@@ -172,13 +172,9 @@ pub(crate) fn root_cause(err: &reqwest::Error) -> String {
     causes.join(": ")
 }
 
-/// A URL as shown: no query (it can be 8 KiB of ids) and no user info.
+/// The URL as shown (the call strips its query and user info when it keeps the error).
 fn shown_url(err: &reqwest::Error) -> Option<String> {
-    let mut url = err.url()?.clone();
-    url.set_query(None);
-    let _ = url.set_password(None);
-    let _ = url.set_username("");
-    Some(url.to_string())
+    err.url().map(ToString::to_string)
 }
 
 impl<E> fmt::Display for Error<E> {

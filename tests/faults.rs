@@ -295,5 +295,8 @@ async fn a_refused_connection_names_its_cause_and_no_secret() -> Result<()> {
     assert!(!format!("{err:?}").contains("secret-psk-value"));
     assert!(err.is_retryable());
     assert_eq!(err.attempts(), 2);
+    // Nor anywhere down the source chain, which reqwest's own message would otherwise show.
+    let chain = format!("{:?}", anyhow::Error::new(err));
+    assert!(!chain.contains("ids="), "{chain}");
     Ok(())
 }

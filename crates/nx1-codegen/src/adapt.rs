@@ -453,7 +453,7 @@ impl Context<'_> {
                 self.note(
                     here,
                     format!(
-                        "{group} status(es) {} have no JSON body beside typed ones; the client reports them as unexpected responses",
+                        "{group} status(es) {} have no JSON body beside typed ones; their errors carry the status and the body as text, untyped",
                         dropped.join(", ")
                     ),
                 );

@@ -36,7 +36,7 @@ pub fn run(
         let listed = out_dir.join(format!("{output}.notes"));
         let lines: Vec<String> = notes
             .iter()
-            .map(|note| format!("{spec}#{}: {}", note.pointer, note.message))
+            .map(|note| format!("{}: {}", prepared.locate(note), note.message))
             .collect();
         std::fs::write(&listed, lines.join("\n"))
             .map_err(|err| format!("cannot write {}: {err}", listed.display()))?;

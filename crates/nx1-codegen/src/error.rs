@@ -8,8 +8,17 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
     Unknown,
-    Line { line: usize, column: usize },
+    Line {
+        line: usize,
+        column: usize,
+    },
     Pointer(String),
+    /// A pointer, and the line and column of its node in the text.
+    At {
+        line: usize,
+        column: usize,
+        pointer: String,
+    },
 }
 
 impl fmt::Display for Location {
@@ -18,6 +27,11 @@ impl fmt::Display for Location {
             Location::Unknown => Ok(()),
             Location::Line { line, column } => write!(f, ":{line}:{column}"),
             Location::Pointer(pointer) => write!(f, "#{pointer}"),
+            Location::At {
+                line,
+                column,
+                pointer,
+            } => write!(f, ":{line}:{column}#{pointer}"),
         }
     }
 }
@@ -38,6 +52,29 @@ impl SpecError {
             origin: origin.to_owned(),
             location: Location::Pointer(pointer.to_owned()),
             message: message.into(),
+        }
+    }
+
+    /// Adds the line and column of a pointer location, as `line_of` finds them.
+    pub fn with_line(self, line_of: impl FnOnce(&str) -> Option<(usize, usize)>) -> Self {
+        match self.location {
+            Location::Pointer(pointer) => {
+                let Some((line, column)) = line_of(&pointer) else {
+                    return SpecError {
+                        location: Location::Pointer(pointer),
+                        ..self
+                    };
+                };
+                SpecError {
+                    location: Location::At {
+                        line,
+                        column,
+                        pointer,
+                    },
+                    ..self
+                }
+            }
+            _ => self,
         }
     }
 

@@ -45,6 +45,20 @@ pub struct Prepared {
     /// Each component schema of the spec as written, with the Rust type it became
     /// (`types::<name>`).
     pub components: Vec<(String, String)>,
+    /// The spec's text, for the line of a note.
+    text: String,
+}
+
+impl Prepared {
+    /// Where a note points, as `origin:line:column#/pointer` (the line when the spec was
+    /// read from text).
+    pub fn locate(&self, note: &Note) -> String {
+        SpecError::at_pointer(&self.origin, &note.pointer, "")
+            .with_line(line_in(&self.text))
+            .to_string()
+            .trim_end_matches(": ")
+            .to_owned()
+    }
 }
 
 fn component_names(root: &Value) -> Vec<String> {
@@ -56,11 +70,24 @@ fn component_names(root: &Value) -> Vec<String> {
 
 /// Runs normalisation, renaming and adaptation over a loaded document.
 pub fn prepare(mut doc: Document) -> Result<Prepared, SpecError> {
+    let text = std::mem::take(&mut doc.text);
+    let mut prepared = prepare_parsed(doc).map_err(|err| err.with_line(line_in(&text)))?;
+    prepared.text = text;
+    Ok(prepared)
+}
+
+/// Finds a pointer's line in the spec's text, when there is text.
+fn line_in(text: &str) -> impl FnOnce(&str) -> Option<(usize, usize)> + '_ {
+    move |pointer| (!text.is_empty()).then(|| crate::pointer::line_of(text, pointer))
+}
+
+fn prepare_parsed(mut doc: Document) -> Result<Prepared, SpecError> {
     let mut notes = crate::repair::repair(&mut doc);
     let original = doc.value.clone();
     notes.extend(normalize(&mut doc)?);
     let originals = component_names(&doc.value);
     let operations = tidy(&mut doc.value);
+    notes.extend(crate::lint::lint(&original, &operations));
     // tidy renames in place and keeps the order: the n-th name before is the n-th after.
     let components = originals
         .into_iter()
@@ -101,6 +128,7 @@ pub fn prepare(mut doc: Document) -> Result<Prepared, SpecError> {
         degraded,
         components,
         types,
+        text: String::new(),
     })
 }
 

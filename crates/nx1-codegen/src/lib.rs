@@ -12,6 +12,7 @@ mod custom;
 mod degrade;
 mod error;
 mod generate;
+mod lint;
 mod load;
 mod mapper;
 mod model;

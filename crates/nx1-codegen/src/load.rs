@@ -20,6 +20,9 @@ pub struct Document {
     pub origin: String,
     pub version: Version,
     pub value: Value,
+    /// The text it was parsed from (empty when built in memory): what errors and notes
+    /// find their line in.
+    pub text: String,
 }
 
 /// Reads and parses the file at `path`.
@@ -57,6 +60,7 @@ pub fn load_str(origin: &str, text: &str, is_json: bool) -> Result<Document, Spe
         origin: origin.to_owned(),
         version,
         value,
+        text: text.to_owned(),
     })
 }
 

@@ -1,5 +1,5 @@
 //! JSON pointers (RFC 6901) into a spec: escaping, joining, the pointer of an operation,
-//! and following local `$ref` chains. A leaf: it imports no other module of the crate.
+//! following local `$ref` chains, and the line a pointer names in the spec's text. A leaf: it imports no other module of the crate.
 
 use serde_json::Value;
 
@@ -51,6 +51,93 @@ fn percent_decode(text: &str) -> String {
         .into_owned()
 }
 
+/// The line and column (1-based) of the node a JSON pointer names in the text of a spec:
+/// block-style YAML, or JSON written one key per line; the nearest enclosing node where the
+/// exact one is not found.
+pub fn line_of(yaml: &str, pointer: &str) -> (usize, usize) {
+    let lines: Vec<&str> = yaml.lines().collect();
+    let mut start = 0usize;
+    let mut indent: isize = -1;
+    let mut found = (1usize, 1usize);
+    for token in pointer.split('/').skip(1) {
+        let token = unescape(token);
+        // `200` may be a status key as well as a list index: keys first.
+        let next = find_key(&lines, start, indent, &token).or_else(|| {
+            token
+                .parse::<usize>()
+                .ok()
+                .and_then(|index| find_item(&lines, start, indent, index))
+        });
+        match next {
+            Some((at, item_indent)) => {
+                start = at + 1;
+                indent = item_indent;
+                found = (at + 1, usize::try_from(leading(lines[at])).unwrap_or(0) + 1);
+            }
+            None => break,
+        }
+    }
+    found
+}
+
+fn leading(line: &str) -> isize {
+    (line.len() - line.trim_start().len()) as isize
+}
+
+fn find_key(lines: &[&str], start: usize, parent: isize, key: &str) -> Option<(usize, isize)> {
+    let candidates = [
+        format!("{key}:"),
+        format!("\"{key}\":"),
+        format!("'{key}':"),
+        format!("- {key}:"),
+    ];
+    for (at, line) in lines.iter().enumerate().skip(start) {
+        let indent = leading(line);
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() {
+            continue;
+        }
+        if indent <= parent && at > start.saturating_sub(1) && !trimmed.starts_with("- ") {
+            return None;
+        }
+        if candidates
+            .iter()
+            .any(|candidate| trimmed.starts_with(candidate.as_str()))
+        {
+            let offset = if trimmed.starts_with("- ") { 2 } else { 0 };
+            return Some((at, indent + offset));
+        }
+    }
+    None
+}
+
+fn find_item(lines: &[&str], start: usize, parent: isize, index: usize) -> Option<(usize, isize)> {
+    let mut seen = 0usize;
+    let mut item_indent = None;
+    for (at, line) in lines.iter().enumerate().skip(start) {
+        let indent = leading(line);
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() {
+            continue;
+        }
+        if indent < parent {
+            return None;
+        }
+        if trimmed.starts_with("- ") || trimmed == "-" {
+            let expected = *item_indent.get_or_insert(indent);
+            if indent == expected {
+                if seen == index {
+                    return Some((at, indent + 2));
+                }
+                seen += 1;
+            }
+        } else if item_indent.is_some_and(|expected| indent <= expected) && indent <= parent {
+            return None;
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +158,26 @@ mod tests {
         assert_eq!((value, pointer.as_deref()), (&json!(1), Some("/c d")));
         assert!(follow(&root, &root["x"]).is_none());
         assert!(follow(&root, &json!({"$ref": "other.yaml#/a"})).is_none());
+    }
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+
+    const YAML: &str = "openapi: 3.1.0\npaths:\n  /a:\n    get:\n      parameters:\n      - name: x\n        in: query\n      - name: y\n        in: query\n      responses:\n        '200':\n          description: ok\n";
+
+    #[test]
+    fn pointers_find_their_lines() {
+        assert_eq!(line_of(YAML, "/paths/~1a/get"), (4, 5));
+        assert_eq!(line_of(YAML, "/paths/~1a/get/parameters/1"), (8, 7));
+        assert_eq!(
+            line_of(YAML, "/paths/~1a/get/responses/200/description"),
+            (12, 11)
+        );
+        // A node that is not there: its nearest parent.
+        assert_eq!(line_of(YAML, "/paths/~1a/post"), (3, 3));
+        let json = "{\n  \"paths\": {\n    \"/a\": {\n      \"get\": {}\n    }\n  }\n}\n";
+        assert_eq!(line_of(json, "/paths/~1a/get"), (4, 7));
     }
 }

@@ -105,6 +105,30 @@ fn wrong_field_type_names_its_pointer() {
     check(
         &format!("{HEAD}paths:\n  /a:\n    get:\n      summary: [1]\n      responses: {{}}\n"),
         false,
-        "bad.yaml#/paths/~1a/get/summary: not a valid OpenAPI 3.0 object after normalisation: invalid type: sequence, expected a string",
+        "bad.yaml:6:7#/paths/~1a/get/summary: not a valid OpenAPI 3.0 object after normalisation: invalid type: sequence, expected a string",
     );
+}
+
+#[test]
+fn a_shared_operation_id_is_noted_with_its_line() {
+    let text = format!(
+        "{HEAD}paths:\n  /a:\n    get:\n      operationId: list\n      responses: {{'200': {{description: ok}}}}\n  /b:\n    get:\n      operationId: list\n      responses: {{'200': {{description: ok}}}}\n"
+    );
+    let prepared = load_str("dup.yaml", &text, false)
+        .and_then(prepare)
+        .unwrap();
+    let client = generate_client(&prepared, &ClientConfig::default()).unwrap();
+    let located: Vec<String> = prepared
+        .notes
+        .iter()
+        .map(|note| format!("{}: {}", prepared.locate(note), note.message))
+        .collect();
+    assert!(
+        located.iter().any(|note| note.starts_with(
+            "dup.yaml:10:7#/paths/~1b/get/operationId: operationId `list` is also used by GET /a; \
+             operationIds must be unique, so this operation's method is named `list_"
+        )),
+        "{located:#?}"
+    );
+    assert!(client.code.contains("pub async fn list<"));
 }

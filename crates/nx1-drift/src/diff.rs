@@ -248,6 +248,7 @@ impl Side {
             origin: origin.to_owned(),
             version: nx1_codegen::Version::V31,
             value: value.clone(),
+            text: String::new(),
         };
         nx1_codegen::normalize(&mut document).map_err(|err| DriftError::Spec(err.to_string()))?;
         let mut tidied = document.value.clone();

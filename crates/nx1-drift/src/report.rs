@@ -176,90 +176,9 @@ impl Report {
     }
 }
 
-/// The line (1-based) of the YAML node a JSON pointer names, for block-style YAML such as
-/// the canonical writer produces; the nearest enclosing node where the exact one is absent.
+/// The line (1-based) of the node a JSON pointer names; see [`nx1_codegen::pointer::line_of`].
 pub fn line_of(yaml: &str, pointer: &str) -> usize {
-    let lines: Vec<&str> = yaml.lines().collect();
-    let mut start = 0usize;
-    let mut indent: isize = -1;
-    let mut found = 1usize;
-    for token in pointer.split('/').skip(1) {
-        let token = nx1_codegen::pointer::unescape(token);
-        // `200` may be a status key as well as a list index: keys first.
-        let next = find_key(&lines, start, indent, &token).or_else(|| {
-            token
-                .parse::<usize>()
-                .ok()
-                .and_then(|index| find_item(&lines, start, indent, index))
-        });
-        match next {
-            Some((at, item_indent)) => {
-                start = at + 1;
-                indent = item_indent;
-                found = at + 1;
-            }
-            None => break,
-        }
-    }
-    found
-}
-
-fn leading(line: &str) -> isize {
-    (line.len() - line.trim_start().len()) as isize
-}
-
-fn find_key(lines: &[&str], start: usize, parent: isize, key: &str) -> Option<(usize, isize)> {
-    let candidates = [
-        format!("{key}:"),
-        format!("\"{key}\":"),
-        format!("'{key}':"),
-        format!("- {key}:"),
-    ];
-    for (at, line) in lines.iter().enumerate().skip(start) {
-        let indent = leading(line);
-        let trimmed = line.trim_start();
-        if trimmed.is_empty() {
-            continue;
-        }
-        if indent <= parent && at > start.saturating_sub(1) && !trimmed.starts_with("- ") {
-            return None;
-        }
-        if candidates
-            .iter()
-            .any(|candidate| trimmed.starts_with(candidate.as_str()))
-        {
-            let offset = if trimmed.starts_with("- ") { 2 } else { 0 };
-            return Some((at, indent + offset));
-        }
-    }
-    None
-}
-
-fn find_item(lines: &[&str], start: usize, parent: isize, index: usize) -> Option<(usize, isize)> {
-    let mut seen = 0usize;
-    let mut item_indent = None;
-    for (at, line) in lines.iter().enumerate().skip(start) {
-        let indent = leading(line);
-        let trimmed = line.trim_start();
-        if trimmed.is_empty() {
-            continue;
-        }
-        if indent < parent {
-            return None;
-        }
-        if trimmed.starts_with("- ") || trimmed == "-" {
-            let expected = *item_indent.get_or_insert(indent);
-            if indent == expected {
-                if seen == index {
-                    return Some((at, indent + 2));
-                }
-                seen += 1;
-            }
-        } else if item_indent.is_some_and(|expected| indent <= expected) && indent <= parent {
-            return None;
-        }
-    }
-    None
+    nx1_codegen::pointer::line_of(yaml, pointer).0
 }
 
 #[cfg(test)]

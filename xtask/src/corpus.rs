@@ -206,14 +206,10 @@ fn run_round_trips(scratch: &Path, entries: &[Entry]) -> Result<usize> {
     for plan in &plans {
         build.args(["-p", &plan.crate_name]);
     }
-    let output = build
-        .output()
+    let (status, stderr) = run_with_progress(build, "corpus-", plans.len())
         .context("cannot run cargo for the harnesses")?;
-    if !output.status.success() {
-        bail!(
-            "the round-trip harnesses do not build:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+    if !status.success() {
+        bail!("the round-trip harnesses do not build:\n{stderr}");
     }
     let mut failures = Vec::new();
     let (mut instances, mut schemas) = (0, 0);
@@ -438,15 +434,15 @@ fn dependencies(root: &Path) -> Result<Dependencies> {
 
 fn compile(scratch: &Path, entries: &mut [Entry], full_build: bool) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let output = Command::new(cargo)
+    let mut command = Command::new(cargo);
+    command
         .arg(if full_build { "build" } else { "check" })
         .args(["--workspace", "--keep-going", "--message-format=short"])
         .current_dir(scratch)
         .env("CARGO_TARGET_DIR", scratch.join("target"))
-        .env_remove("RUSTFLAGS")
-        .output()
+        .env_remove("RUSTFLAGS");
+    let (status, stderr) = run_with_progress(command, "corpus-", entries.len() * 2)
         .context("cannot run cargo for the corpus workspace")?;
-    let stderr = String::from_utf8_lossy(&output.stderr);
     for entry in entries.iter_mut() {
         for (suffix, result) in [("client", &mut entry.client), ("server", &mut entry.server)] {
             let name = format!("{}-{suffix}", entry.crate_name);
@@ -462,10 +458,47 @@ fn compile(scratch: &Path, entries: &mut [Entry], full_build: bool) -> Result<()
             }
         }
     }
-    if !output.status.success() && entries.iter().all(Entry::passed) {
+    if !status.success() && entries.iter().all(Entry::passed) {
         bail!("cargo failed on the corpus workspace:\n{stderr}");
     }
     Ok(())
+}
+
+/// Runs cargo, printing a line as each crate whose name starts with `prefix` starts to
+/// compile (`[k/total]`), so that minutes of building are not minutes of silence; returns
+/// the exit status and everything cargo wrote to stderr.
+fn run_with_progress(
+    mut command: Command,
+    prefix: &str,
+    total: usize,
+) -> Result<(std::process::ExitStatus, String)> {
+    use std::io::BufRead;
+    let mut child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    let stderr = child.stderr.take().context("cargo's stderr is not piped")?;
+    let mut all = String::new();
+    let mut started = 0usize;
+    for line in std::io::BufReader::new(stderr).lines() {
+        let line = line?;
+        let trimmed = line.trim_start();
+        for verb in ["Compiling ", "Checking "] {
+            if let Some(rest) = trimmed.strip_prefix(verb)
+                && rest.starts_with(prefix)
+            {
+                started += 1;
+                let name = rest.split_whitespace().next().unwrap_or(rest);
+                println!(
+                    "corpus: [{started}/{total}] {} {name}",
+                    verb.trim().to_lowercase()
+                );
+            }
+        }
+        all.push_str(&line);
+        all.push('\n');
+    }
+    Ok((child.wait()?, all))
 }
 
 fn percent(part: usize, whole: usize) -> String {

@@ -218,13 +218,28 @@ impl JobStore {
 
 /// Moves a job, with an `updated_at` strictly later than the last one.
 fn move_to(job: &mut Job, status: Status) {
-    let now: DateTime<Utc> = Utc::now();
+    let now = pydantic_time(Utc::now());
     job.updated_at = if now > job.updated_at {
         now
     } else {
-        job.updated_at + chrono::Duration::microseconds(1)
+        pydantic_time(job.updated_at + chrono::Duration::microseconds(1))
     };
     job.status = status;
+}
+
+/// A time as the service writes it: Python datetimes hold microseconds, and pydantic
+/// prints all six digits whenever there are any (`.120000`), while chrono prints the
+/// fewest of 3, 6 or 9 that hold the value. Such a time moves on by a microsecond, so that
+/// both print the same six digits.
+fn pydantic_time(time: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::{SubsecRound, Timelike};
+    let time = time.trunc_subsecs(6);
+    let micros = time.nanosecond() / 1_000;
+    if micros != 0 && micros % 1_000 == 0 {
+        time + chrono::Duration::microseconds(1)
+    } else {
+        time
+    }
 }
 
 #[cfg(test)]
@@ -267,6 +282,10 @@ mod tests {
         assert_eq!(failed.status, Status::Failed);
         assert_eq!(failed.error_message.as_deref(), Some("oom"));
         assert!(failed.updated_at > queued_at);
+        // Six fractional digits, as pydantic writes them.
+        let written = serde_json::to_value(failed.updated_at).unwrap();
+        let fraction = written.as_str().unwrap().split('.').nth(1).unwrap_or("Z");
+        assert!(fraction == "Z" || fraction.len() == 7, "{written}");
         assert_eq!(
             store
                 .write_back(id, &update(Status::Running, None))

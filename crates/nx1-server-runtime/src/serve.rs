@@ -199,13 +199,7 @@ pub async fn route(
     let (operation, params) = match routes.find(parts.method.as_str(), parts.uri.path()) {
         Match::Found { operation, params } => (operation, params),
         Match::MethodNotAllowed(allowed) => return Err(Rejection::MethodNotAllowed(allowed)),
-        Match::Redirect(path) => {
-            let location = match parts.uri.query() {
-                Some(query) => format!("{path}?{query}"),
-                None => path,
-            };
-            return Err(Rejection::Redirect(location));
-        }
+        Match::Redirect(path) => return Err(Rejection::Redirect(redirect_to(&parts, path))),
         Match::NotFound => return Err(Rejection::NotFound),
     };
     let bytes = axum::body::to_bytes(body, config.body_limit)
@@ -219,6 +213,32 @@ pub async fn route(
         parts,
         bytes,
     })
+}
+
+/// Starlette redirects to `request.url` with the path changed: absolute, from the request's
+/// scheme and `Host`, the query kept. Without a host the location stays relative.
+fn redirect_to(parts: &Parts, path: String) -> String {
+    let relative = match parts.uri.query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path,
+    };
+    let host = parts
+        .uri
+        .authority()
+        .map(|authority| authority.as_str())
+        .or_else(|| {
+            parts
+                .headers
+                .get(axum::http::header::HOST)
+                .and_then(|host| host.to_str().ok())
+        });
+    match host {
+        Some(host) => {
+            let scheme = parts.uri.scheme_str().unwrap_or("http");
+            format!("{scheme}://{host}{relative}")
+        }
+        None => relative,
+    }
 }
 
 /// How an operation's `security` reaches its trait method: not at all, as an `Option`, or

@@ -16,5 +16,7 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/server.rs"));
 }
 
+/// The status type of [`Rejection`]s and responses, so implementations need not name axum.
+pub use axum::http::StatusCode;
 pub use generated::*;
 pub use nx1_server_runtime::{AuthError, Credentials, Rejection, UploadedFile, serve};

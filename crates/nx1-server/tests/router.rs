@@ -368,7 +368,22 @@ async fn trailing_slashes_redirect_like_starlette() {
     assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
     assert_eq!(
         response.headers()[header::LOCATION],
-        "/api/automl/train/jobs/status?ids=a"
+        "/api/automl/train/jobs/status?ids=a",
+        "no Host: relative"
+    );
+    let response = nx1_server::router(Stub)
+        .oneshot(
+            get("/api/automl/train/jobs/status/?ids=a")
+                .header(header::HOST, "api.example.com:8000")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()[header::LOCATION],
+        "http://api.example.com:8000/api/automl/train/jobs/status?ids=a",
+        "absolute, as Starlette's RedirectResponse(request.url.replace(path=…))"
     );
 }
 

@@ -21,19 +21,19 @@ impl Drop for Running {
     }
 }
 
-pub fn run(args: Vec<String>) -> Result<()> {
-    let mut max_examples = "50".to_owned();
-    let mut seed = "42".to_owned();
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--max-examples" => {
-                max_examples = args.next().context("--max-examples needs a number")?
-            }
-            "--seed" => seed = args.next().context("--seed needs a number")?,
-            other => bail!("unknown option `{other}` for contract; see `cargo xtask help`"),
-        }
-    }
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Examples schemathesis generates per operation and phase.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    max_examples: u32,
+    /// The seed of schemathesis's generator, for a run that can be replayed.
+    #[arg(long, value_name = "N", default_value_t = 42)]
+    seed: u64,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let max_examples = args.max_examples.to_string();
+    let seed = args.seed.to_string();
     let schemathesis = which_schemathesis()?;
     let root = workspace_root();
 

@@ -49,23 +49,26 @@ impl Entry {
 /// What a generated server crate depends on besides the runtime.
 const SERVER_DEPENDENCIES: [&str; 5] = ["chrono", "regress", "serde", "serde_json", "uuid"];
 
-pub fn run(args: Vec<String>) -> Result<()> {
-    let mut dirs = Vec::new();
-    let mut full_build = false;
-    let mut round_trip = false;
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--specs" => dirs.push(PathBuf::from(
-                args.next().context("--specs needs a directory")?,
-            )),
-            "--build" => full_build = true,
-            "--roundtrip" => round_trip = true,
-            // Type-checking is the default; the flag stays accepted for scripts.
-            "--check" => full_build = false,
-            other => bail!("unknown option `{other}` for corpus; see `cargo xtask help`"),
-        }
-    }
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A directory of *.json and *.yaml specs (repeatable) [default: ../shared/specs].
+    #[arg(long = "specs", value_name = "DIR")]
+    dirs: Vec<PathBuf>,
+    /// Run the full `cargo build` rather than `cargo check`.
+    #[arg(long)]
+    build: bool,
+    /// Also round-trip generated instances of every body schema through the Rust types and
+    /// validate them against the original schema.
+    #[arg(long)]
+    roundtrip: bool,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let Args {
+        mut dirs,
+        build: full_build,
+        roundtrip: round_trip,
+    } = args;
     let root = workspace_root();
     if dirs.is_empty() {
         dirs.push(root.join("../shared/specs"));
@@ -395,13 +398,13 @@ fn count_operations(value: &serde_json::Value) -> usize {
         .unwrap_or(0)
 }
 
-struct Dependencies {
-    client: String,
+pub(crate) struct Dependencies {
+    pub(crate) client: String,
     server: String,
 }
 
 /// Dependency lines for generated crates, copied from the root `[workspace.dependencies]`.
-fn dependencies(root: &Path) -> Result<Dependencies> {
+pub(crate) fn dependencies(root: &Path) -> Result<Dependencies> {
     let manifest = std::fs::read_to_string(root.join("Cargo.toml"))?;
     let section = manifest
         .split("[workspace.dependencies]")

@@ -1,63 +1,67 @@
-//! Project automation: `cargo xtask <task>`.
+//! Project automation: `cargo xtask <task>`; `cargo xtask help <task>` for each task's flags.
 
 mod contract;
 mod corpus;
-mod drift;
+mod generate;
 mod instances;
 mod msrv;
 mod roundtrip;
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
-const HELP: &str = "\
-usage: cargo xtask <task> [options]
+use clap::{Parser, Subcommand};
 
-tasks:
-  drift [--docs URL|DIR|FILE] [--spec PATH] [--against URL|FILE] [--format text|markdown|json|github]
-        [--ignore FILE] [--perspective client|server] [--strict-docs]
-        [--timeout SECS] [--retries N]
-                                      compare the spec (default openapi.yaml) with the live
-                                      docs (default https://docs.nx1cloud.com/llms.txt);
-                                      exit 0 in sync, 1 error, 2 drift, 3 breaking drift
-  update-spec [--docs URL|DIR|FILE] [--spec PATH]
-                                      write the docs' merged spec to the spec file
-                                      (canonical, atomic, only if every page was read)
-  contract [--max-examples N] [--seed N]
-                                      start the mock and run schemathesis against it: all
-                                      phases, all checks, positive and negative data
-  msrv                                the declared rust-version against the highest one of
-                                      every locked (normal or build) dependency
-  corpus [--specs DIR]... [--build] [--roundtrip]
-                                      generate a client and a server for every spec in DIR
-                                      (default ../shared/specs) and type-check them (`cargo
-                                      check`); --build runs the full `cargo build`;
-                                      --roundtrip also round-trips generated instances of
-                                      every body schema through the Rust types and validates
-                                      them against the original schema; fails if any spec
-                                      or instance fails
-";
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "Automation of the nx1 workspace"
+)]
+struct Xtask {
+    #[command(subcommand)]
+    task: Task,
+}
 
-fn main() -> std::process::ExitCode {
-    let mut args = std::env::args().skip(1);
-    let outcome = match args.next().as_deref() {
-        Some("corpus") => corpus::run(args.collect()).map(|()| 0),
-        Some("contract") => contract::run(args.collect()).map(|()| 0),
-        Some("drift") => drift::drift(args.collect()),
-        Some("update-spec") => drift::update_spec(args.collect()),
-        Some("msrv") => msrv::run(args.collect()).map(|()| 0),
-        Some("help" | "--help" | "-h") | None => {
-            print!("{HELP}");
-            Ok(0)
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Compare the spec (default openapi.yaml) with the live docs; exit 0 in sync, 1 error,
+    /// 2 drift, 3 breaking drift.
+    Drift(nx1_drift::cli::Check),
+    /// Write the docs' merged spec to the spec file (canonical, atomic, only if every page
+    /// was read).
+    UpdateSpec(nx1_drift::cli::UpdateSpec),
+    /// Start the mock and run schemathesis against it: all phases, all checks, positive and
+    /// negative data.
+    Contract(contract::Args),
+    /// Generate a client and a server for every spec of the corpus and compile them.
+    Corpus(corpus::Args),
+    /// Write a standalone client crate for a spec: no code generation at build time.
+    Generate(generate::Args),
+    /// Check the declared rust-version against every locked dependency's.
+    Msrv,
+}
+
+fn main() -> ExitCode {
+    let xtask = Xtask::parse();
+    let spec = workspace_root().join("openapi.yaml");
+    let outcome = match xtask.task {
+        Task::Drift(check) => {
+            return ExitCode::from(nx1_drift::cli::check(&check, &spec, &workspace_root()));
         }
-        Some(other) => Err(anyhow::anyhow!(
-            "unknown task `{other}`; run `cargo xtask help` for the list"
-        )),
+        Task::UpdateSpec(update) => {
+            return ExitCode::from(nx1_drift::cli::update_spec(&update, &spec));
+        }
+        Task::Contract(args) => contract::run(args),
+        Task::Corpus(args) => corpus::run(args),
+        Task::Generate(args) => generate::run(args),
+        Task::Msrv => msrv::run(),
     };
     match outcome {
-        Ok(code) => std::process::ExitCode::from(code as u8),
+        Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
-            std::process::ExitCode::from(1)
+            ExitCode::from(1)
         }
     }
 }

@@ -93,10 +93,7 @@ pub fn check(metadata: &Value) -> Result<Finding> {
     Ok(Finding { declared, needed })
 }
 
-pub fn run(args: Vec<String>) -> Result<()> {
-    if let Some(arg) = args.first() {
-        bail!("`msrv` takes no arguments, got `{arg}`");
-    }
+pub fn run() -> Result<()> {
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["metadata", "--format-version", "1", "--locked"])
         .current_dir(crate::workspace_root())

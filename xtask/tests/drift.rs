@@ -627,6 +627,13 @@ fn an_ignore_file_hides_until_it_expires() {
     );
     let expired = run("2000-01-01");
     assert_eq!(expired.code, 2, "{}", expired.stdout);
+    assert!(
+        expired
+            .stderr
+            .contains("expired on 2000-01-01; it hides nothing now"),
+        "an expired entry stops hiding with a word: {}",
+        expired.stderr
+    );
 }
 
 #[test]
@@ -832,9 +839,132 @@ async fn conflicting_components_name_both_pages() {
             }
             slug
         },
-        "components.schemas.ErrorResponse differs",
+        // The difference itself, not only the two pages.
+        "components.schemas.ErrorResponse differs between",
     )
     .await;
+    let spec = vendored();
+    let site = site_for(&spec, |answers, slugs| {
+        let slug = page_with(slugs, "delete-api-app-components").clone();
+        if let Some(Answer::Text(text)) = answers.get_mut(&slug) {
+            *text = text.replacen(
+                "    ErrorResponse:\n",
+                "    ErrorResponse:\n      deprecated: true\n",
+                1,
+            );
+        }
+    })
+    .await;
+    let outcome = xtask_async(vec![
+        "drift".into(),
+        "--docs".into(),
+        format!("{}/llms.txt", site.base),
+        "--spec".into(),
+        scratch_spec("conflict-detail").display().to_string(),
+    ])
+    .await;
+    assert!(
+        outcome.stderr.contains("at /deprecated: absent vs true")
+            || outcome.stderr.contains("at /deprecated: true vs absent"),
+        "{}",
+        outcome.stderr
+    );
+}
+
+/// Runs `drift` against docs at `docs` with small timeouts; returns the outcome and how
+/// long it took.
+async fn drift_at(docs: &str, extra: &[&str]) -> (Outcome, Duration) {
+    let mut args: Vec<String> = vec![
+        "drift".into(),
+        "--docs".into(),
+        docs.into(),
+        "--spec".into(),
+        scratch_spec("unreachable").display().to_string(),
+    ];
+    args.extend(extra.iter().map(|arg| (*arg).to_owned()));
+    let started = std::time::Instant::now();
+    let outcome = xtask_async(args).await;
+    (outcome, started.elapsed())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unreachable_docs_name_the_cause_and_still_report() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = listener.local_addr().unwrap();
+    drop(listener);
+    let docs = format!("http://{closed}/llms.txt");
+    let (outcome, _) = drift_at(&docs, &["--retries", "0", "--format", "json"]).await;
+    assert_eq!(outcome.code, 1, "{}{}", outcome.stdout, outcome.stderr);
+    assert!(
+        outcome.stderr.to_lowercase().contains("connection refused"),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        outcome.stderr.contains("--docs"),
+        "a hint: {}",
+        outcome.stderr
+    );
+    let report = outcome.json();
+    assert_eq!(report["in_sync"], false);
+    let failed = report["pages"]["failed"].as_array().unwrap();
+    assert!(
+        failed[0]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("connection refused"),
+        "{report}"
+    );
+    // The GitHub format says it too, as an annotation-free report is no report.
+    let (outcome, _) = drift_at(&docs, &["--retries", "0", "--format", "github"]).await;
+    assert_eq!(outcome.code, 1);
+    assert!(!outcome.stdout.is_empty(), "{}", outcome.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_host_that_never_answers_is_given_up_on_at_the_deadline() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    let (outcome, took) = drift_at(
+        &format!("http://{address}/llms.txt"),
+        &["--timeout", "1", "--retries", "10", "--deadline", "2"],
+    )
+    .await;
+    assert_eq!(outcome.code, 1, "{}{}", outcome.stdout, outcome.stderr);
+    assert!(outcome.stderr.contains("deadline"), "{}", outcome.stderr);
+    assert!(
+        outcome
+            .stderr
+            .contains(&format!("drift: reading http://{address}/llms.txt")),
+        "not silent: {}",
+        outcome.stderr
+    );
+    // Generous: the point is the 2 s deadline, not 11 attempts of 1 s and their backoff.
+    assert!(took < Duration::from_secs(8), "{took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_index_names_both_urls_tried() {
+    let spec = vendored();
+    let site = site_for(&spec, |answers, _| {
+        answers.remove("/llms.txt");
+    })
+    .await;
+    let (outcome, _) = drift_at(&site.base, &[]).await;
+    assert_eq!(outcome.code, 1, "{}{}", outcome.stdout, outcome.stderr);
+    assert!(outcome.stderr.contains("/llms.txt"), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("/.well-known/llms.txt"),
+        "{}",
+        outcome.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

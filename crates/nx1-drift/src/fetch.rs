@@ -100,8 +100,16 @@ impl Docs {
             Docs::Http { index, .. } => match self.fetch(index).await {
                 Err(DriftError::Fetch { message, .. }) if message.contains("404") => {
                     let fallback = index.replace("/llms.txt", "/.well-known/llms.txt");
-                    let text = self.fetch(&fallback).await?;
-                    Ok((fallback, text))
+                    match self.fetch(&fallback).await {
+                        Ok(text) => Ok((fallback, text)),
+                        Err(DriftError::Fetch {
+                            message: second, ..
+                        }) => Err(DriftError::Fetch {
+                            url: index.clone(),
+                            message: format!("{message}, and {fallback}: {second}"),
+                        }),
+                        Err(other) => Err(other),
+                    }
                 }
                 other => other.map(|text| (index.clone(), text)),
             },
@@ -135,6 +143,28 @@ impl Docs {
             Docs::Local { .. } => 16,
         }
     }
+}
+
+/// What went wrong under a request error, named: `timed out`, `dns error: …`,
+/// `tcp connect error: Connection refused …`, `invalid peer certificate: …`. hyper's
+/// wrapper levels and reqwest's own line (which repeats the URL) say nothing more.
+pub(crate) fn cause(err: &reqwest::Error) -> String {
+    if err.is_timeout() {
+        return "timed out".to_owned();
+    }
+    let mut causes: Vec<String> = Vec::new();
+    let mut source = std::error::Error::source(err);
+    while let Some(inner) = source {
+        let text = inner.to_string();
+        if !text.starts_with("client error (") && !causes.contains(&text) {
+            causes.push(text);
+        }
+        source = inner.source();
+    }
+    if causes.is_empty() {
+        causes.push(err.to_string());
+    }
+    causes.join(": ")
 }
 
 /// A site URL mapped onto the mirror by its path (`https://docs.x/a/b.md` → `root/a/b.md`);
@@ -207,14 +237,9 @@ async fn fetch_http(
                 None
             }
             Err(err) => {
-                let kind = if err.is_timeout() {
-                    "timed out"
-                } else {
-                    "failed"
-                };
                 return Err(DriftError::Fetch {
                     url: url.to_owned(),
-                    message: format!("request {kind} after {} attempts: {err}", attempt + 1),
+                    message: format!("{} ({} attempts)", cause(&err), attempt + 1),
                 });
             }
         };

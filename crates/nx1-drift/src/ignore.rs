@@ -55,6 +55,21 @@ impl IgnoreFile {
         Ok(file)
     }
 
+    /// Entries whose expiry has passed: they hide nothing any more, which their authors
+    /// should hear about.
+    pub fn expired(&self, today: i64) -> Vec<&Entry> {
+        self.ignore
+            .iter()
+            .filter(|entry| {
+                entry
+                    .expires
+                    .as_deref()
+                    .and_then(parse_date)
+                    .is_some_and(|expires| today > expires)
+            })
+            .collect()
+    }
+
     /// Splits `changes` into the ones still reported and the ones hidden (with the entry's
     /// reason). `today` is days since 1970-01-01.
     pub fn apply(&self, changes: Vec<Change>, today: i64) -> (Vec<Change>, Vec<(Change, String)>) {

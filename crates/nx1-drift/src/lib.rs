@@ -3,6 +3,7 @@
 //! the vendored one with rules classified from the generated client's point of view.
 
 pub mod canonical;
+pub mod cli;
 pub mod diff;
 pub mod fetch;
 pub mod ignore;
@@ -26,11 +27,15 @@ pub enum DriftError {
     Fetch { url: String, message: String },
     #[error("page {url}: {message}")]
     Page { url: String, message: String },
-    #[error("{what} differs between {first} and {second}; the docs contradict themselves")]
+    #[error(
+        "{what} differs between {first} and {second} ({difference}); the docs contradict themselves"
+    )]
     Conflict {
         what: String,
         first: String,
         second: String,
+        /// Where they first differ, with both values.
+        difference: String,
     },
     #[error("{0}")]
     Spec(String),
@@ -59,7 +64,20 @@ pub async fn crawl(docs: &Docs) -> Result<Crawl, DriftError> {
     let (index_url, index_text) = docs.index().await?;
     let entries = index::parse(&index_text, &index_url);
     let total = entries.len();
-    let progress = std::io::stderr().is_terminal();
+    // A bar on a terminal; in CI, where a bar is noise, a line to start and one per failure.
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(total as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "reading docs pages {bar:30} {pos}/{len} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        eprintln!("drift: reading {total} docs pages listed in {index_url}");
+        indicatif::ProgressBar::hidden()
+    };
     let mut results: Vec<(usize, String, Result<Option<Page>, DriftError>)> =
         futures::stream::iter(entries.into_iter().enumerate())
             .map(|(position, entry)| async move {
@@ -70,20 +88,15 @@ pub async fn crawl(docs: &Docs) -> Result<Crawl, DriftError> {
                 (position, entry.url, result)
             })
             .buffer_unordered(docs.concurrency())
-            .inspect({
-                let mut done = 0;
-                move |_| {
-                    done += 1;
-                    if progress {
-                        eprint!("\rfetching docs pages: {done}/{total}");
-                        if done == total {
-                            eprintln!();
-                        }
-                    }
+            .inspect(|(_, url, result)| {
+                bar.inc(1);
+                if let Err(err) = result {
+                    bar.suspend(|| eprintln!("drift: {url}: {err}"));
                 }
             })
             .collect()
             .await;
+    bar.finish_and_clear();
     results.sort_by_key(|(position, _, _)| *position);
     let mut crawl = Crawl {
         pages: Vec::new(),

@@ -58,6 +58,7 @@ pub fn merge(pages: &[Page]) -> Result<Merged, DriftError> {
                 what: format!("operation `{key}`"),
                 first: previous,
                 second: page.url.clone(),
+                difference: "both pages document it".to_owned(),
             });
         }
         if let Some(Value::Object(page_paths)) = document.get("paths") {
@@ -76,6 +77,7 @@ pub fn merge(pages: &[Page]) -> Result<Merged, DriftError> {
                                 what: format!("`{field}` of path `{path}`"),
                                 first,
                                 second: page.url.clone(),
+                                difference: first_difference(existing, value),
                             });
                         }
                         Some(_) => {}
@@ -99,6 +101,7 @@ pub fn merge(pages: &[Page]) -> Result<Merged, DriftError> {
                                 what: format!("components.{section}.{name}"),
                                 first: first.clone(),
                                 second: page.url.clone(),
+                                difference: first_difference(existing, value),
                             });
                         }
                         Some(_) => {}
@@ -150,4 +153,40 @@ pub fn merge(pages: &[Page]) -> Result<Merged, DriftError> {
 
 fn tag_name(tag: &Value) -> &str {
     tag.get("name").and_then(Value::as_str).unwrap_or_default()
+}
+/// Where two versions of one thing first differ, with both values:
+/// `at /properties/status/enum/3: "archived" vs absent`.
+pub(crate) fn first_difference(first: &Value, second: &Value) -> String {
+    fn shown(value: Option<&Value>) -> String {
+        let Some(value) = value else {
+            return "absent".to_owned();
+        };
+        let text = value.to_string();
+        match text.char_indices().nth(80) {
+            Some((cut, _)) => format!("{}…", &text[..cut]),
+            None => text,
+        }
+    }
+    fn walk(first: Option<&Value>, second: Option<&Value>, at: &str) -> Option<String> {
+        match (first, second) {
+            (Some(Value::Object(a)), Some(Value::Object(b))) => {
+                let keys = a.keys().chain(b.keys().filter(|key| !a.contains_key(*key)));
+                keys.into_iter().find_map(|key| {
+                    walk(
+                        a.get(key),
+                        b.get(key),
+                        &nx1_codegen::pointer::child(at, key),
+                    )
+                })
+            }
+            (Some(Value::Array(a)), Some(Value::Array(b))) => (0..a.len().max(b.len()))
+                .find_map(|index| walk(a.get(index), b.get(index), &format!("{at}/{index}"))),
+            (a, b) if a == b => None,
+            (a, b) => {
+                let at = if at.is_empty() { "/" } else { at };
+                Some(format!("at {at}: {} vs {}", shown(a), shown(b)))
+            }
+        }
+    }
+    walk(Some(first), Some(second), "").unwrap_or_else(|| "they differ".to_owned())
 }

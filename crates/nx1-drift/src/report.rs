@@ -130,6 +130,15 @@ impl Report {
                 self.pages.fetched
             );
         }
+        if !self.pages.failed.is_empty() {
+            let mut out =
+                "### API drift: unknown\n\nThe docs could not be read, so drift cannot be judged:\n\n"
+                    .to_owned();
+            for failure in &self.pages.failed {
+                let _ = writeln!(out, "- {}", failure.replace('|', "\\|"));
+            }
+            return out;
+        }
         let mut out = format!("### API drift: {}\n\n", self.counts());
         for (operation, changes) in self.by_operation() {
             let _ = writeln!(out, "#### `{operation}`");
@@ -155,6 +164,10 @@ impl Report {
 
     fn github(&self, spec_name: &str, spec_text: &str) -> String {
         let mut out = String::new();
+        for failure in &self.pages.failed {
+            let message = escape_annotation(failure);
+            let _ = writeln!(out, "::error title=docs unreadable::{message}");
+        }
         for change in &self.changes {
             let command = match change.level {
                 Level::Breaking => "error",
@@ -162,10 +175,7 @@ impl Report {
                 Level::Info => "notice",
             };
             let line = line_of(spec_text, &change.pointer);
-            let message = format!("{}: {}", change.operation, change.message)
-                .replace('%', "%25")
-                .replace('\r', "%0D")
-                .replace('\n', "%0A");
+            let message = escape_annotation(&format!("{}: {}", change.operation, change.message));
             let _ = writeln!(
                 out,
                 "::{command} file={spec_name},line={line},title={}::{message}",
@@ -174,6 +184,14 @@ impl Report {
         }
         out
     }
+}
+
+/// A workflow command's message: `%`, CR and LF escaped as GitHub reads them.
+fn escape_annotation(message: &str) -> String {
+    message
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// The line (1-based) of the node a JSON pointer names; see [`nx1_codegen::pointer::line_of`].

@@ -235,7 +235,7 @@ fn pydantic_time(time: DateTime<Utc>) -> DateTime<Utc> {
     use chrono::{SubsecRound, Timelike};
     let time = time.trunc_subsecs(6);
     let micros = time.nanosecond() / 1_000;
-    if micros != 0 && micros % 1_000 == 0 {
+    if micros != 0 && micros.is_multiple_of(1_000) {
         time + chrono::Duration::microseconds(1)
     } else {
         time

@@ -17,6 +17,6 @@ mod generated {
 }
 
 /// The status type of [`Rejection`]s and responses, so implementations need not name axum.
-pub use axum::http::StatusCode;
+pub use nx1_server_runtime::http::StatusCode;
 pub use generated::*;
 pub use nx1_server_runtime::{AuthError, Credentials, Rejection, UploadedFile, serve};

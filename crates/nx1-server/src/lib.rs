@@ -16,7 +16,7 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/server.rs"));
 }
 
+pub use generated::*;
 /// The status type of [`Rejection`]s and responses, so implementations need not name axum.
 pub use nx1_server_runtime::http::StatusCode;
-pub use generated::*;
 pub use nx1_server_runtime::{AuthError, Credentials, Rejection, UploadedFile, serve};

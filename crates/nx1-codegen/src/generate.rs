@@ -39,8 +39,10 @@ pub struct Prepared {
     pub degraded: Vec<String>,
     /// How many named types stayed typed.
     pub fidelity: Fidelity,
-    /// The `types` module as generated while preparing: client and server share it, and
-    /// generating it again would double progenitor's time in every build script.
+    /// The `types` module as generated while preparing, for the server (the client's comes
+    /// with progenitor's output); unset nullable optionals are written as `null` here, as
+    /// FastAPI answers, while the client leaves them out of requests (absent and `null`
+    /// can mean different things to an update).
     types: TokenStream,
     /// Each component schema of the spec as written, with the Rust type it became
     /// (`types::<name>`).
@@ -89,7 +91,7 @@ fn prepare_parsed(mut doc: Document) -> Result<Prepared, SpecError> {
     let operations = tidy(&mut doc.value);
     notes.extend(crate::lint::lint(&original, &operations));
     // tidy renames in place and keeps the order: the n-th name before is the n-th after.
-    let components = originals
+    let components: Vec<(String, String)> = originals
         .into_iter()
         .zip(component_names(&doc.value))
         .map(|(original, tidied)| (original, crate::names::typify_pascal(&tidied)))
@@ -115,6 +117,8 @@ fn prepare_parsed(mut doc: Document) -> Result<Prepared, SpecError> {
         .filter(|pointer| !degraded.contains(pointer))
         .collect();
     degraded.extend(mended);
+    let nulls = crate::nulls::null_fields(&original, &components);
+    let types = with_nulls(&doc.origin, types, &nulls)?;
     Ok(Prepared {
         origin: doc.origin,
         spec,
@@ -130,6 +134,22 @@ fn prepare_parsed(mut doc: Document) -> Result<Prepared, SpecError> {
         types,
         text: String::new(),
     })
+}
+
+/// The `types` items with [`crate::nulls::keep_nulls`] applied.
+fn with_nulls(
+    origin: &str,
+    types: TokenStream,
+    nulls: &crate::nulls::NullFields,
+) -> Result<TokenStream, SpecError> {
+    let mut file = syn::parse2::<syn::File>(types).map_err(|err| {
+        SpecError::whole(
+            origin,
+            format!("generated types do not parse ({err}); please report this spec"),
+        )
+    })?;
+    crate::nulls::keep_nulls(&mut file.items, nulls);
+    Ok(quote!(#file))
 }
 
 /// Generated client source (formatted Rust), with the lossy steps generation itself took.

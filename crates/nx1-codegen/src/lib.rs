@@ -18,6 +18,7 @@ mod mapper;
 mod model;
 mod names;
 mod normalize;
+mod nulls;
 mod parameters;
 pub mod pointer;
 mod regex;

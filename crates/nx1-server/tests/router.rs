@@ -100,9 +100,11 @@ async fn bulk_status_serves_the_implementation() {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_TYPE], "application/json");
+    // An unset optional that may be null is written as null, as FastAPI's response model
+    // writes it.
     assert_eq!(
         body,
-        json!({"items": [{"job_id": "6f1c1c8e-8f44-4b4e-9a53-3b1f4f0c2a10", "status": "queued", "updated_at": "2026-11-28T10:00:00Z"}]})
+        json!({"items": [{"job_id": "6f1c1c8e-8f44-4b4e-9a53-3b1f4f0c2a10", "status": "queued", "error_message": null, "updated_at": "2026-11-28T10:00:00Z"}]})
     );
 }
 

@@ -155,6 +155,22 @@ impl JobStore {
         self.jobs.lock().unwrap_or_else(|err| err.into_inner())
     }
 
+    /// Adds a job, or replaces the one with its id.
+    pub fn insert(&self, job: Job) {
+        self.lock().insert(job.job_id, job);
+    }
+
+    /// Puts a job in `status` directly, as a test arranges it (no transition rules);
+    /// `false` when there is no such job.
+    pub fn set_status(&self, id: Uuid, status: Status) -> bool {
+        let mut jobs = self.lock();
+        let Some(job) = jobs.get_mut(&id) else {
+            return false;
+        };
+        move_to(job, status);
+        true
+    }
+
     pub fn get(&self, id: Uuid) -> Option<Job> {
         self.lock().get(&id).cloned()
     }

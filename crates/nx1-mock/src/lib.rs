@@ -4,6 +4,7 @@
 //! AutoML training jobs are stateful (`ready → queued → running → complete | failed`);
 //! every other operation answers a schema-valid example of its success response.
 
+mod harness;
 mod jobs;
 mod spec;
 
@@ -12,10 +13,11 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::get;
-use nx1_server::types;
 use nx1_server_runtime::{OperationSpec, SchemaSet, example};
 
+pub use harness::{Fault, RecordedRequest};
 pub use jobs::{JobStore, SeedError};
+pub use nx1_server::types;
 pub use spec::served_spec;
 
 /// Who may call the mock.
@@ -44,6 +46,7 @@ struct Inner {
     access: Access,
     jobs: JobStore,
     schemas: SchemaSet,
+    harness: harness::Harness,
 }
 
 impl std::fmt::Debug for Mock {
@@ -62,8 +65,42 @@ impl Mock {
                 access,
                 jobs,
                 schemas: SchemaSet::new(spec),
+                harness: harness::Harness::default(),
             }),
         }
+    }
+
+    /// Starts configuring a mock for a test: `Mock::builder().psk("k").spawn().await?`.
+    pub fn builder() -> MockBuilder {
+        MockBuilder::default()
+    }
+
+    pub(crate) fn harness(&self) -> &harness::Harness {
+        &self.inner.harness
+    }
+
+    /// Makes the next call(s) of `operation` (a client method name, such as
+    /// `get_training_job_statuses`) fail as `fault` says; faults queue up in order.
+    pub fn inject(&self, operation: &str, fault: Fault) {
+        self.inner.harness.inject(operation, fault);
+    }
+
+    /// Every request received so far (the last 10,000), oldest first, credentials redacted.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.inner.harness.requests()
+    }
+
+    /// The requests received for one operation.
+    pub fn requests_for(&self, operation: &str) -> Vec<RecordedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|request| request.operation == Some(operation))
+            .collect()
+    }
+
+    /// Forgets the requests received so far.
+    pub fn clear_requests(&self) {
+        self.inner.harness.clear();
     }
 
     pub fn jobs(&self) -> &JobStore {
@@ -84,9 +121,14 @@ impl Mock {
                 )
             }
         });
+        let routes = Arc::new(nx1_server_runtime::RouteTable::of(&nx1_server::OPERATIONS));
         Router::new()
             .route("/openapi.json", spec_route)
             .merge(nx1_server::router(self.clone()))
+            .layer(axum::middleware::from_fn_with_state(
+                (self.clone(), routes),
+                harness::intercept,
+            ))
     }
 
     /// Serves on `listen` until SIGTERM or Ctrl-C, then lets in-flight requests finish;
@@ -110,6 +152,68 @@ impl Mock {
         let router = self.router();
         tokio::spawn(async move { axum::serve(listener, router).await });
         Ok(format!("http://{address}"))
+    }
+}
+
+/// A mock being configured for a test.
+#[derive(Debug, Default)]
+pub struct MockBuilder {
+    access: Access,
+    jobs: Option<JobStore>,
+}
+
+impl MockBuilder {
+    /// Accept this pre-shared key (repeatable).
+    pub fn psk(mut self, psk: impl Into<String>) -> Self {
+        self.access.psks.push(psk.into());
+        self
+    }
+
+    /// Accept this bearer token (repeatable).
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.access.tokens.push(token.into());
+        self
+    }
+
+    /// The AutoML jobs to start with. Default: [`JobStore::demo`].
+    pub fn jobs(mut self, jobs: JobStore) -> Self {
+        self.jobs = Some(jobs);
+        self
+    }
+
+    pub fn build(self) -> Mock {
+        Mock::new(self.access, self.jobs.unwrap_or_else(JobStore::demo))
+    }
+
+    /// Builds the mock and serves it on 127.0.0.1 on a free port, in the background of the
+    /// current tokio runtime, until the runtime ends.
+    pub async fn spawn(self) -> std::io::Result<Running> {
+        let mock = self.build();
+        let base_url = mock.spawn().await?;
+        Ok(Running { mock, base_url })
+    }
+}
+
+/// A mock serving on 127.0.0.1: its base URL, and the mock itself (through `Deref`) for
+/// faults, the journal and job state.
+#[derive(Debug, Clone)]
+pub struct Running {
+    mock: Mock,
+    base_url: String,
+}
+
+impl Running {
+    /// `http://127.0.0.1:<port>`, for `Client::builder().base_url(..)`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+}
+
+impl std::ops::Deref for Running {
+    type Target = Mock;
+
+    fn deref(&self) -> &Mock {
+        &self.mock
     }
 }
 

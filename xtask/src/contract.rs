@@ -23,15 +23,101 @@ impl Drop for Running {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Verify a deployment instead of the mock: its base URL. Only GET and HEAD reach it
+    /// unless --allow-write; credentials come from NX1_PSK and NX1_TOKEN.
+    #[arg(long, value_name = "URL")]
+    pub(crate) against: Option<String>,
+    /// Also send POST, PUT, PATCH and DELETE to the deployment (never to production).
+    #[arg(long, requires = "against")]
+    pub(crate) allow_write: bool,
+    /// The spec the deployment is held to [default: openapi.yaml of the workspace].
+    #[arg(long, value_name = "FILE", requires = "against")]
+    pub(crate) spec: Option<std::path::PathBuf>,
+    /// Requests per time unit, as schemathesis takes it: `10/s`, `100/m`.
+    #[arg(long, value_name = "RATE")]
+    pub(crate) rate_limit: Option<String>,
+    /// Write a JUnit XML report here, for CI annotations.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) junit: Option<std::path::PathBuf>,
     /// Examples schemathesis generates per operation and phase.
     #[arg(long, value_name = "N", default_value_t = 50)]
-    max_examples: u32,
+    pub(crate) max_examples: u32,
     /// The seed of schemathesis's generator, for a run that can be replayed.
     #[arg(long, value_name = "N", default_value_t = 42)]
-    seed: u64,
+    pub(crate) seed: u64,
 }
 
-pub fn run(args: Args) -> Result<()> {
+/// Exit codes: the verdict, or that there is none.
+pub mod exit {
+    pub const PASSED: u8 = 0;
+    pub const FINDINGS: u8 = 1;
+    pub const COULD_NOT_RUN: u8 = 2;
+}
+
+/// Runs the suite against the mock, or against `--against`; `Ok` holds the verdict's exit
+/// code, `Err` means the suite could not run.
+pub fn run(args: Args) -> Result<u8> {
+    match args.against.clone() {
+        Some(url) => crate::provider::verify(&args, &url),
+        None => against_the_mock(&args),
+    }
+}
+
+impl Args {
+    /// The schemathesis flags every run shares.
+    pub(crate) fn common_flags(&self) -> Vec<String> {
+        let mut flags: Vec<String> = [
+            "--seed",
+            &self.seed.to_string(),
+            "--max-examples",
+            &self.max_examples.to_string(),
+            "--generation-database",
+            "none",
+        ]
+        .iter()
+        .map(|flag| (*flag).to_owned())
+        .collect();
+        if let Some(rate) = &self.rate_limit {
+            flags.extend(["--rate-limit".to_owned(), rate.clone()]);
+        }
+        if let Some(junit) = &self.junit {
+            let path = std::path::absolute(junit).unwrap_or_else(|_| junit.clone());
+            flags.extend([
+                "--report".to_owned(),
+                "junit".to_owned(),
+                "--report-junit-path".to_owned(),
+                path.display().to_string(),
+            ]);
+        }
+        flags
+    }
+
+    pub(crate) fn spec(&self) -> std::path::PathBuf {
+        self.spec
+            .clone()
+            .unwrap_or_else(|| workspace_root().join("openapi.yaml"))
+    }
+}
+
+/// schemathesis's exit status as ours: 1 is findings, anything else but 0 is a failed run.
+pub(crate) fn verdict(status: std::process::ExitStatus) -> Result<u8> {
+    match status.code() {
+        Some(0) => Ok(exit::PASSED),
+        Some(1) => Ok(exit::FINDINGS),
+        _ => bail!("schemathesis did not complete (exit status {status})"),
+    }
+}
+
+/// schemathesis keeps a cache (`.schemathesis/`) in its working directory: inside target/,
+/// never in the tree git tracks.
+pub(crate) fn scratch() -> Result<std::path::PathBuf> {
+    let scratch = workspace_root().join("target/contract");
+    std::fs::create_dir_all(&scratch)
+        .with_context(|| format!("cannot create {}", scratch.display()))?;
+    Ok(scratch)
+}
+
+fn against_the_mock(args: &Args) -> Result<u8> {
     let max_examples = args.max_examples.to_string();
     let seed = args.seed.to_string();
     let schemathesis = which_schemathesis()?;
@@ -102,37 +188,28 @@ pub fn run(args: Args) -> Result<()> {
         "all",
         "--header",
         &header,
-        "--seed",
-        &seed,
-        "--max-examples",
-        &max_examples,
-        "--generation-database",
-        "none",
         "--workers",
         "2",
     ]);
+    command.args(args.common_flags());
     println!(
         "contract: schemathesis --config-file crates/nx1-mock/schemathesis.toml run {spec_url} --phases examples,coverage,fuzzing,stateful --mode all --header 'Authorization-PSK: ***' --seed {seed} --max-examples {max_examples}"
     );
-    // schemathesis keeps a cache (`.schemathesis/`) in its working directory: inside
-    // target/, never in the tree git tracks.
-    let scratch = root.join("target/contract");
-    std::fs::create_dir_all(&scratch)
-        .with_context(|| format!("cannot create {}", scratch.display()))?;
-    command.current_dir(&scratch);
+    command.current_dir(scratch()?);
     let status = command.status().context("cannot run schemathesis")?;
     drop(mock);
     if let Ok(requests) = counter.join() {
         println!("contract: the mock answered {requests} requests");
     }
-    if !status.success() {
-        bail!("schemathesis found failures (exit status {status})");
+    let code = verdict(status)?;
+    if code == exit::FINDINGS {
+        eprintln!("contract: schemathesis found failures");
     }
-    Ok(())
+    Ok(code)
 }
 
 /// `st` from PATH, or `python3 -m schemathesis`; an error that says how to install it.
-fn which_schemathesis() -> Result<(String, Vec<String>)> {
+pub(crate) fn which_schemathesis() -> Result<(String, Vec<String>)> {
     let candidates: [(&str, &[&str]); 2] = [("st", &[]), ("python3", &["-m", "schemathesis.cli"])];
     for (program, prefix) in candidates {
         let output = Command::new(program).args(prefix).arg("--version").output();

@@ -5,6 +5,7 @@ mod corpus;
 mod generate;
 mod instances;
 mod msrv;
+mod provider;
 mod roundtrip;
 
 use std::path::PathBuf;
@@ -31,8 +32,9 @@ enum Task {
     /// Write the docs' merged spec to the spec file (canonical, atomic, only if every page
     /// was read).
     UpdateSpec(nx1_drift::cli::UpdateSpec),
-    /// Start the mock and run schemathesis against it: all phases, all checks, positive and
-    /// negative data.
+    /// Run schemathesis against the mock (all phases, all checks, positive and negative
+    /// data), or against a deployment with --against (read-only unless --allow-write); exit
+    /// 0 passed, 1 findings, 2 could not run.
     Contract(contract::Args),
     /// Generate a client and a server for every spec of the corpus and compile them.
     Corpus(corpus::Args),
@@ -52,7 +54,15 @@ fn main() -> ExitCode {
         Task::UpdateSpec(update) => {
             return ExitCode::from(nx1_drift::cli::update_spec(&update, &spec));
         }
-        Task::Contract(args) => contract::run(args),
+        Task::Contract(args) => {
+            return match contract::run(args) {
+                Ok(code) => ExitCode::from(code),
+                Err(err) => {
+                    eprintln!("error: {err:#}");
+                    ExitCode::from(contract::exit::COULD_NOT_RUN)
+                }
+            };
+        }
         Task::Corpus(args) => corpus::run(args),
         Task::Generate(args) => generate::run(args),
         Task::Msrv => msrv::run(),

@@ -43,6 +43,12 @@ impl IgnoreFile {
         let text = std::fs::read_to_string(path).map_err(|err| fail(err.to_string()))?;
         let file: IgnoreFile = toml::from_str(&text).map_err(|err| fail(err.to_string()))?;
         for entry in &file.ignore {
+            if crate::diff::Rule::from_id(&entry.rule).is_none() {
+                return Err(fail(format!(
+                    "`{}` is not a rule; the rules are listed in the README (e.g. `endpoint-added`)",
+                    entry.rule
+                )));
+            }
             if let Some(expires) = &entry.expires
                 && parse_date(expires).is_none()
             {

@@ -1,0 +1,121 @@
+//! Answers: success and error statuses, media types, headers, and their schemas.
+
+use nx1_codegen::pointer::escape;
+use serde_json::{Map, Value};
+
+use super::{Differ, Direction, Rule};
+
+fn is_success(status: &str) -> bool {
+    status.starts_with('2')
+}
+
+impl Differ<'_> {
+    pub(super) fn responses(&mut self, old_op: &Value, new_op: &Value, pointer: &str) {
+        let empty = Map::new();
+        let old = old_op
+            .get("responses")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let new = new_op
+            .get("responses")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        for (status, old_response) in old {
+            let at = format!("{pointer}/responses/{}", escape(status));
+            let Some(new_response) = new.get(status) else {
+                let (rule, kind) = if is_success(status) {
+                    (Rule::ResponseSuccessStatusRemoved, "success")
+                } else {
+                    (Rule::ResponseErrorStatusRemoved, "error")
+                };
+                self.report(rule, &at, format!("{kind} status {status} is gone"));
+                continue;
+            };
+            let old_response = self.old.resolve(old_response).clone();
+            let new_response = self.new.resolve(new_response).clone();
+            self.headers(&old_response, &new_response, &at, status);
+            self.contents(&old_response, &new_response, &at, status);
+        }
+        for status in new.keys() {
+            if !old.contains_key(status) {
+                let (rule, kind) = if is_success(status) {
+                    (Rule::ResponseSuccessStatusAdded, "success")
+                } else {
+                    (Rule::ResponseErrorStatusAdded, "error")
+                };
+                self.report(
+                    rule,
+                    &format!("{pointer}/responses"),
+                    format!("new {kind} status {status}"),
+                );
+            }
+        }
+    }
+
+    fn headers(&mut self, old: &Value, new: &Value, at: &str, status: &str) {
+        let empty = Map::new();
+        let names = |response: &Value| -> Vec<String> {
+            response
+                .get("headers")
+                .and_then(Value::as_object)
+                .unwrap_or(&empty)
+                .keys()
+                .map(|name| name.to_ascii_lowercase())
+                .collect()
+        };
+        let (old_names, new_names) = (names(old), names(new));
+        for name in &old_names {
+            if !new_names.contains(name) {
+                self.report(
+                    Rule::ResponseHeaderRemoved,
+                    &format!("{at}/headers"),
+                    format!("status {status} no longer sends the header `{name}`"),
+                );
+            }
+        }
+        for name in &new_names {
+            if !old_names.contains(name) {
+                self.report(
+                    Rule::ResponseHeaderAdded,
+                    &format!("{at}/headers"),
+                    format!("status {status} now sends the header `{name}`"),
+                );
+            }
+        }
+    }
+
+    fn contents(&mut self, old: &Value, new: &Value, at: &str, status: &str) {
+        let old_content = old
+            .get("content")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let new_content = new
+            .get("content")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        for (media, old_media) in &old_content {
+            let media_at = format!("{at}/content/{}", escape(media));
+            let Some(new_media) = new_content.get(media) else {
+                self.report(
+                    Rule::ResponseMediaTypeRemoved,
+                    &media_at,
+                    format!("status {status} no longer answers {media}"),
+                );
+                continue;
+            };
+            let empty = Value::Null;
+            let old_schema = old_media.get("schema").unwrap_or(&empty).clone();
+            let new_schema = new_media.get("schema").unwrap_or(&empty).clone();
+            self.schema(
+                Direction::Response,
+                &old_schema,
+                &new_schema,
+                format!("{media_at}/schema"),
+                "body",
+                0,
+            );
+        }
+    }
+}

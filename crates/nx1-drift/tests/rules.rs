@@ -1,0 +1,665 @@
+//! Every rule, in process: a pair of small specs per rule, the change it must find, at the
+//! level the rule table gives. A rule without a case here fails `every_rule_has_a_case`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use nx1_drift::diff::{Family, Rule};
+use nx1_drift::{DiffOptions, Perspective};
+use serde_json::{Value, json};
+
+fn api(paths: Value) -> Value {
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": paths,
+        "components": {
+            "schemas": {
+                "A": {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]},
+                "B": {"type": "object", "properties": {"b": {"type": "integer"}}, "required": ["b"]},
+                "C": {"type": "object", "properties": {"c": {"type": "boolean"}}, "required": ["c"]},
+            },
+            "securitySchemes": {
+                "Key": {"type": "apiKey", "in": "header", "name": "X-Key"},
+                "Bearer": {"type": "http", "scheme": "bearer"},
+            }
+        }
+    })
+}
+
+fn ok() -> Value {
+    json!({"200": {"description": "ok"}})
+}
+
+/// `GET /items` with these query parameters.
+fn params(parameters: Value) -> Value {
+    api(json!({"/items": {"get": {
+        "operationId": "list_items", "parameters": parameters, "responses": ok()
+    }}}))
+}
+
+fn query(schema: Value, extra: Value) -> Value {
+    let mut parameter = json!({"name": "p", "in": "query", "schema": schema});
+    if let (Value::Object(parameter), Value::Object(extra)) = (&mut parameter, extra) {
+        parameter.extend(extra);
+    }
+    params(json!([parameter]))
+}
+
+/// `POST /items` taking a JSON body of this schema.
+fn body(schema: Value) -> Value {
+    api(json!({"/items": {"post": {
+        "operationId": "create_item",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": schema}}},
+        "responses": ok()
+    }}}))
+}
+
+/// `GET /items` answering 200 with this schema.
+fn answer(schema: Value) -> Value {
+    responses(
+        json!({"200": {"description": "ok", "content": {"application/json": {"schema": schema}}}}),
+    )
+}
+
+fn responses(responses: Value) -> Value {
+    api(json!({"/items": {"get": {"operationId": "list_items", "responses": responses}}}))
+}
+
+/// An object whose one property `p` is `schema`; required or not.
+fn object(schema: Value, required: bool) -> Value {
+    let required: Vec<&str> = if required { vec!["p"] } else { vec![] };
+    json!({"type": "object", "properties": {"p": schema}, "required": required})
+}
+
+fn string() -> Value {
+    json!({"type": "string"})
+}
+
+fn nullable(schema: Value) -> Value {
+    json!({"anyOf": [schema, {"type": "null"}]})
+}
+
+fn union(names: &[&str]) -> Value {
+    let branches: Vec<Value> = names
+        .iter()
+        .map(|name| json!({"$ref": format!("#/components/schemas/{name}")}))
+        .collect();
+    json!({"oneOf": branches})
+}
+
+fn secured(security: Value) -> Value {
+    api(json!({"/items": {"get": {
+        "operationId": "list_items", "security": security, "responses": ok()
+    }}}))
+}
+
+/// (rule, before, after, strict docs)
+fn cases() -> Vec<(Rule, Value, Value, bool)> {
+    let enum_ab = json!({"type": "string", "enum": ["a", "b"]});
+    let enum_a = json!({"type": "string", "enum": ["a"]});
+    let enum_abc = json!({"type": "string", "enum": ["a", "b", "c"]});
+    let get = api(json!({"/items": {"get": {"operationId": "list_items", "responses": ok()}}}));
+    let deprecated = api(json!({"/items": {"get": {
+        "operationId": "list_items", "deprecated": true, "responses": ok()
+    }}}));
+    let renamed =
+        api(json!({"/items": {"get": {"operationId": "fetch_items", "responses": ok()}}}));
+    let described = api(json!({"/items": {"get": {
+        "operationId": "list_items", "description": "Lists items.", "responses": ok()
+    }}}));
+    let no_body =
+        api(json!({"/items": {"post": {"operationId": "create_item", "responses": ok()}}}));
+    let optional_body = api(json!({"/items": {"post": {
+        "operationId": "create_item",
+        "requestBody": {"content": {"application/json": {"schema": string()}}},
+        "responses": ok()
+    }}}));
+    let two_media = api(json!({"/items": {"post": {
+        "operationId": "create_item",
+        "requestBody": {"required": true, "content": {
+            "application/json": {"schema": string()},
+            "application/x-www-form-urlencoded": {"schema": {"type": "object"}}
+        }},
+        "responses": ok()
+    }}}));
+    let json_200 = json!({"200": {"description": "ok", "content": {"application/json": {"schema": string()}}}});
+    let text_200 =
+        json!({"200": {"description": "ok", "content": {"text/plain": {"schema": string()}}}});
+    let with_header = json!({"200": {"description": "ok", "headers": {"X-Rate": {"schema": {"type": "integer"}}}}});
+    let q = |schema: Value| query(schema, json!({}));
+    use Rule::*;
+    vec![
+        (EndpointAdded, api(json!({})), get.clone(), false),
+        (EndpointRemoved, get.clone(), api(json!({})), false),
+        (
+            DeprecatedEndpointRemoved,
+            deprecated.clone(),
+            api(json!({})),
+            false,
+        ),
+        (EndpointDeprecated, get.clone(), deprecated, false),
+        (OperationIdChanged, get.clone(), renamed, false),
+        (OperationDescriptionChanged, get.clone(), described, true),
+        // Parameters.
+        (
+            NewRequiredRequestParameter,
+            params(json!([])),
+            query(string(), json!({"required": true})),
+            false,
+        ),
+        (
+            NewOptionalRequestParameter,
+            params(json!([])),
+            q(string()),
+            false,
+        ),
+        (
+            RequestParameterRemoved,
+            q(string()),
+            params(json!([])),
+            false,
+        ),
+        (
+            RequestParameterBecameRequired,
+            q(string()),
+            query(string(), json!({"required": true})),
+            false,
+        ),
+        (
+            RequestParameterBecameOptional,
+            query(string(), json!({"required": true})),
+            q(string()),
+            false,
+        ),
+        (
+            RequestParameterTypeChanged,
+            q(string()),
+            q(json!({"type": "boolean"})),
+            false,
+        ),
+        (
+            RequestParameterEnumValueRemoved,
+            q(enum_ab.clone()),
+            q(enum_a.clone()),
+            false,
+        ),
+        (
+            RequestParameterEnumValueAdded,
+            q(enum_ab.clone()),
+            q(enum_abc.clone()),
+            false,
+        ),
+        (
+            RequestParameterConstraintTightened,
+            q(string()),
+            q(json!({"type": "string", "maxLength": 8})),
+            false,
+        ),
+        (
+            RequestParameterConstraintRelaxed,
+            q(json!({"type": "integer", "maximum": 10})),
+            q(json!({"type": "integer"})),
+            false,
+        ),
+        (
+            RequestParameterBecameEnum,
+            q(string()),
+            q(enum_ab.clone()),
+            false,
+        ),
+        (
+            RequestParameterDefaultChanged,
+            q(json!({"type": "string", "default": "a"})),
+            q(json!({"type": "string", "default": "b"})),
+            false,
+        ),
+        (
+            RequestParameterDeprecated,
+            q(string()),
+            query(string(), json!({"deprecated": true})),
+            false,
+        ),
+        // Request bodies.
+        (RequestBodyAdded, no_body.clone(), body(string()), false),
+        (RequestBodyRemoved, body(string()), no_body, false),
+        (
+            RequestBodyBecameRequired,
+            optional_body.clone(),
+            body(string()),
+            false,
+        ),
+        (
+            RequestBodyBecameOptional,
+            body(string()),
+            optional_body,
+            false,
+        ),
+        (
+            RequestMediaTypeAdded,
+            body(string()),
+            two_media.clone(),
+            false,
+        ),
+        (RequestMediaTypeRemoved, two_media, body(string()), false),
+        // Responses.
+        (
+            ResponseSuccessStatusAdded,
+            responses(ok()),
+            responses(json!({"200": {"description": "ok"}, "201": {"description": "made"}})),
+            false,
+        ),
+        (
+            ResponseSuccessStatusRemoved,
+            responses(json!({"200": {"description": "ok"}, "201": {"description": "made"}})),
+            responses(ok()),
+            false,
+        ),
+        (
+            ResponseErrorStatusAdded,
+            responses(ok()),
+            responses(json!({"200": {"description": "ok"}, "404": {"description": "gone"}})),
+            false,
+        ),
+        (
+            ResponseErrorStatusRemoved,
+            responses(json!({"200": {"description": "ok"}, "404": {"description": "gone"}})),
+            responses(ok()),
+            false,
+        ),
+        (
+            ResponseMediaTypeRemoved,
+            responses(json_200),
+            responses(text_200),
+            false,
+        ),
+        (
+            ResponseHeaderAdded,
+            responses(ok()),
+            responses(with_header.clone()),
+            false,
+        ),
+        (
+            ResponseHeaderRemoved,
+            responses(with_header),
+            responses(ok()),
+            false,
+        ),
+        // Request schemas.
+        (
+            NewRequiredRequestProperty,
+            body(json!({"type": "object", "properties": {}})),
+            body(object(string(), true)),
+            false,
+        ),
+        (
+            NewOptionalRequestProperty,
+            body(json!({"type": "object", "properties": {}})),
+            body(object(string(), false)),
+            false,
+        ),
+        (
+            RequestPropertyRemoved,
+            body(object(string(), false)),
+            body(json!({"type": "object", "properties": {}})),
+            false,
+        ),
+        (
+            RequestPropertyBecameRequired,
+            body(object(string(), false)),
+            body(object(string(), true)),
+            false,
+        ),
+        (
+            RequestPropertyBecameOptional,
+            body(object(string(), true)),
+            body(object(string(), false)),
+            false,
+        ),
+        (
+            RequestPropertyTypeChanged,
+            body(object(string(), true)),
+            body(object(json!({"type": "boolean"}), true)),
+            false,
+        ),
+        (
+            RequestPropertyTypeWidened,
+            body(object(json!({"type": "integer"}), true)),
+            body(object(json!({"type": "number"}), true)),
+            false,
+        ),
+        (
+            RequestPropertyTypeNarrowed,
+            body(object(json!({"type": "number"}), true)),
+            body(object(json!({"type": "integer"}), true)),
+            false,
+        ),
+        (
+            RequestPropertyEnumValueRemoved,
+            body(object(enum_ab.clone(), true)),
+            body(object(enum_a.clone(), true)),
+            false,
+        ),
+        (
+            RequestPropertyEnumValueAdded,
+            body(object(enum_ab.clone(), true)),
+            body(object(enum_abc.clone(), true)),
+            false,
+        ),
+        (
+            RequestPropertyBecameEnum,
+            body(object(string(), true)),
+            body(object(enum_ab.clone(), true)),
+            false,
+        ),
+        (
+            RequestPropertyBecameNullable,
+            body(object(string(), true)),
+            body(object(nullable(string()), true)),
+            false,
+        ),
+        (
+            RequestPropertyBecameNonNullable,
+            body(object(nullable(string()), true)),
+            body(object(string(), true)),
+            false,
+        ),
+        (
+            RequestPropertyConstraintTightened,
+            body(object(json!({"type": "string", "maxLength": 64}), true)),
+            body(object(json!({"type": "string", "maxLength": 32}), true)),
+            false,
+        ),
+        (
+            RequestPropertyConstraintRelaxed,
+            body(object(json!({"type": "integer", "minimum": 1}), true)),
+            body(object(json!({"type": "integer", "minimum": 0}), true)),
+            false,
+        ),
+        (
+            RequestPropertyDefaultChanged,
+            body(object(json!({"type": "integer", "default": 20}), false)),
+            body(object(json!({"type": "integer", "default": 50}), false)),
+            false,
+        ),
+        (
+            RequestPropertyBecameReadOnly,
+            body(object(string(), false)),
+            body(object(json!({"type": "string", "readOnly": true}), false)),
+            false,
+        ),
+        (
+            RequestUnionVariantAdded,
+            body(union(&["A", "B"])),
+            body(union(&["A", "B", "C"])),
+            false,
+        ),
+        (
+            RequestUnionVariantRemoved,
+            body(union(&["A", "B", "C"])),
+            body(union(&["A", "B"])),
+            false,
+        ),
+        // Response schemas.
+        (
+            ResponseRequiredPropertyRemoved,
+            answer(object(string(), true)),
+            answer(json!({"type": "object", "properties": {}})),
+            false,
+        ),
+        (
+            ResponseOptionalPropertyRemoved,
+            answer(object(string(), false)),
+            answer(json!({"type": "object", "properties": {}})),
+            false,
+        ),
+        (
+            ResponseRequiredPropertyAdded,
+            answer(json!({"type": "object", "properties": {}})),
+            answer(object(string(), true)),
+            false,
+        ),
+        (
+            ResponseOptionalPropertyAdded,
+            answer(json!({"type": "object", "properties": {}})),
+            answer(object(string(), false)),
+            false,
+        ),
+        (
+            ResponsePropertyBecameOptional,
+            answer(object(string(), true)),
+            answer(object(string(), false)),
+            false,
+        ),
+        (
+            ResponsePropertyBecameRequired,
+            answer(object(string(), false)),
+            answer(object(string(), true)),
+            false,
+        ),
+        (
+            ResponsePropertyBecameNullable,
+            answer(object(string(), true)),
+            answer(object(nullable(string()), true)),
+            false,
+        ),
+        (
+            ResponsePropertyBecameNonNullable,
+            answer(object(nullable(string()), true)),
+            answer(object(string(), true)),
+            false,
+        ),
+        (
+            ResponsePropertyTypeChanged,
+            answer(object(string(), true)),
+            answer(object(json!({"type": "boolean"}), true)),
+            false,
+        ),
+        (
+            ResponsePropertyTypeWidened,
+            answer(object(json!({"type": "integer"}), true)),
+            answer(object(json!({"type": "number"}), true)),
+            false,
+        ),
+        (
+            ResponsePropertyTypeNarrowed,
+            answer(object(json!({"type": "number"}), true)),
+            answer(object(json!({"type": "integer"}), true)),
+            false,
+        ),
+        (
+            ResponsePropertyEnumValueAdded,
+            answer(object(enum_ab.clone(), true)),
+            answer(object(enum_abc, true)),
+            false,
+        ),
+        (
+            ResponsePropertyEnumValueRemoved,
+            answer(object(enum_ab.clone(), true)),
+            answer(object(enum_a, true)),
+            false,
+        ),
+        (
+            ResponsePropertyBecameEnum,
+            answer(object(string(), true)),
+            answer(object(enum_ab, true)),
+            false,
+        ),
+        (
+            ResponsePropertyConstraintRelaxed,
+            answer(object(json!({"type": "string", "maxLength": 8}), true)),
+            answer(object(string(), true)),
+            false,
+        ),
+        (
+            ResponsePropertyConstraintTightened,
+            answer(object(json!({"type": "string"}), true)),
+            answer(object(
+                json!({"type": "string", "pattern": "^[a-z]+$"}),
+                true,
+            )),
+            false,
+        ),
+        (
+            ResponsePropertyBecameWriteOnly,
+            answer(object(string(), false)),
+            answer(object(json!({"type": "string", "writeOnly": true}), false)),
+            false,
+        ),
+        (
+            ResponseUnionVariantAdded,
+            answer(union(&["A", "B"])),
+            answer(union(&["A", "B", "C"])),
+            false,
+        ),
+        (
+            ResponseUnionVariantRemoved,
+            answer(union(&["A", "B", "C"])),
+            answer(union(&["A", "B"])),
+            false,
+        ),
+        (
+            PropertyDescriptionChanged,
+            answer(object(string(), true)),
+            answer(object(
+                json!({"type": "string", "description": "The p."}),
+                true,
+            )),
+            true,
+        ),
+        // Security.
+        (
+            SecurityChanged,
+            secured(json!([{"Key": []}])),
+            secured(json!([{"Bearer": []}])),
+            false,
+        ),
+        (
+            SecurityAlternativeAdded,
+            secured(json!([{"Key": []}])),
+            secured(json!([{"Key": []}, {"Bearer": []}])),
+            false,
+        ),
+    ]
+}
+
+fn changes(before: &Value, after: &Value, strict_docs: bool) -> Vec<nx1_drift::Change> {
+    nx1_drift::diff(
+        before,
+        after,
+        &BTreeMap::new(),
+        DiffOptions {
+            perspective: Perspective::Client,
+            strict_docs,
+        },
+    )
+    .expect("both specs load")
+}
+
+#[test]
+fn each_rule_finds_its_change_at_its_level() {
+    let mut failures = Vec::new();
+    for (rule, before, after, strict) in cases() {
+        let found = changes(&before, &after, strict);
+        match found.iter().find(|change| change.rule == rule) {
+            Some(change) => {
+                assert_eq!(change.id, rule.id());
+                assert_eq!(change.level, rule.levels().0, "{}", rule.id());
+                let server = nx1_drift::diff(
+                    &before,
+                    &after,
+                    &BTreeMap::new(),
+                    DiffOptions {
+                        perspective: Perspective::Server,
+                        strict_docs: strict,
+                    },
+                )
+                .unwrap();
+                let on_server = server.iter().find(|change| change.rule == rule).unwrap();
+                assert_eq!(on_server.level, rule.levels().1, "{}", rule.id());
+            }
+            None => failures.push(format!(
+                "{}: not found; found {:?}",
+                rule.id(),
+                found.iter().map(|change| change.id).collect::<Vec<_>>()
+            )),
+        }
+        // No change at all when nothing changed.
+        assert!(
+            changes(&before, &before, strict).is_empty(),
+            "{}",
+            rule.id()
+        );
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn every_rule_has_a_case() {
+    let covered: BTreeSet<Rule> = cases().into_iter().map(|(rule, ..)| rule).collect();
+    let missing: Vec<&str> = Rule::ALL
+        .iter()
+        .filter(|rule| !covered.contains(rule))
+        .map(|rule| rule.id())
+        .collect();
+    assert!(missing.is_empty(), "rules without a case: {missing:?}");
+    let ids: BTreeSet<&str> = Rule::ALL.iter().map(|rule| rule.id()).collect();
+    assert_eq!(ids.len(), Rule::ALL.len(), "two rules share an id");
+    assert!(
+        Rule::ALL
+            .iter()
+            .any(|rule| rule.family() == Family::Security)
+    );
+}
+
+#[test]
+fn a_union_nested_in_a_nullable_is_looked_into() {
+    // anyOf: [oneOf: [A, B], null] → anyOf: [oneOf: [A, B, C], null]: a new variant, not
+    // fields reported as new.
+    let before = answer(object(nullable(union(&["A", "B"])), true));
+    let after = answer(object(nullable(union(&["A", "B", "C"])), true));
+    let found = changes(&before, &after, false);
+    let ids: Vec<&str> = found.iter().map(|change| change.id).collect();
+    assert_eq!(ids, ["response-union-variant-added"], "{found:#?}");
+    assert!(
+        found[0].message.contains("`p` may now be a C"),
+        "{}",
+        found[0].message
+    );
+}
+
+#[test]
+fn a_body_that_became_a_union_is_described_as_one() {
+    let before = answer(json!({"$ref": "#/components/schemas/A"}));
+    let after = answer(union(&["A", "B"]));
+    let found = changes(&before, &after, false);
+    let ids: Vec<&str> = found.iter().map(|change| change.id).collect();
+    assert_eq!(ids, ["response-property-type-changed"], "{found:#?}");
+    assert_eq!(found[0].message, "`body` was object, is now one of A | B");
+}
+
+#[test]
+fn the_readme_lists_every_rule() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+        .expect("README.md");
+    let table = Rule::table();
+    assert!(
+        readme.contains(&table),
+        "README.md's rule table is out of date; replace it with:\n\n{table}"
+    );
+}
+
+#[test]
+fn an_ignore_entry_naming_no_rule_is_refused() {
+    let path = std::env::temp_dir().join(format!("nx1-rules-{}.toml", std::process::id()));
+    std::fs::write(
+        &path,
+        "[[ignore]]\nrule = \"endpoint-addded\"\noperation = \"*\"\nreason = \"typo\"\n",
+    )
+    .unwrap();
+    let err = nx1_drift::ignore::IgnoreFile::load(&path).unwrap_err();
+    assert!(
+        err.to_string().contains("`endpoint-addded` is not a rule"),
+        "{err}"
+    );
+    std::fs::remove_file(&path).unwrap();
+}

@@ -149,6 +149,9 @@ pub struct Check {
     /// Treat what only the docs' prose says as part of the spec.
     #[arg(long)]
     pub strict_docs: bool,
+    /// Days of notice a newly deprecated operation must give in its `x-sunset` date.
+    #[arg(long, value_name = "DAYS")]
+    pub deprecation_days: Option<u32>,
 }
 
 /// Write the docs' merged spec to the spec file: canonical, atomic, and only when every
@@ -229,6 +232,8 @@ fn try_check(args: &Check, default_spec: &Path, root: &Path) -> Result<u8, Failu
         DiffOptions {
             perspective,
             strict_docs: args.strict_docs,
+            deprecation_days: args.deprecation_days,
+            today: None,
         },
     )?;
     let changes = match &args.ignore {

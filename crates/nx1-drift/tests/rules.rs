@@ -93,8 +93,8 @@ fn secured(security: Value) -> Value {
     }}}))
 }
 
-/// (rule, before, after, strict docs)
-fn cases() -> Vec<(Rule, Value, Value, bool)> {
+/// (rule, before, after, options)
+fn cases() -> Vec<(Rule, Value, Value, DiffOptions)> {
     let enum_ab = json!({"type": "string", "enum": ["a", "b"]});
     let enum_a = json!({"type": "string", "enum": ["a"]});
     let enum_abc = json!({"type": "string", "enum": ["a", "b", "c"]});
@@ -102,6 +102,15 @@ fn cases() -> Vec<(Rule, Value, Value, bool)> {
     let deprecated = api(json!({"/items": {"get": {
         "operationId": "list_items", "deprecated": true, "responses": ok()
     }}}));
+    let sunset = |date: &str| {
+        api(json!({"/items": {"get": {
+            "operationId": "list_items", "deprecated": true, "x-sunset": date, "responses": ok()
+        }}}))
+    };
+    let noticed = DiffOptions {
+        deprecation_days: Some(90),
+        ..plain()
+    };
     let renamed =
         api(json!({"/items": {"get": {"operationId": "fetch_items", "responses": ok()}}}));
     let described = api(json!({"/items": {"get": {
@@ -129,366 +138,378 @@ fn cases() -> Vec<(Rule, Value, Value, bool)> {
     let q = |schema: Value| query(schema, json!({}));
     use Rule::*;
     vec![
-        (EndpointAdded, api(json!({})), get.clone(), false),
-        (EndpointRemoved, get.clone(), api(json!({})), false),
+        (EndpointAdded, api(json!({})), get.clone(), plain()),
+        (EndpointRemoved, get.clone(), api(json!({})), plain()),
         (
             DeprecatedEndpointRemoved,
             deprecated.clone(),
             api(json!({})),
-            false,
+            plain(),
         ),
-        (EndpointDeprecated, get.clone(), deprecated, false),
-        (OperationIdChanged, get.clone(), renamed, false),
-        (OperationDescriptionChanged, get.clone(), described, true),
+        (EndpointDeprecated, get.clone(), deprecated, plain()),
+        (
+            EndpointRemovedBeforeSunset,
+            sunset("2027-06-30"),
+            api(json!({})),
+            plain(),
+        ),
+        (SunsetTooSoon, get.clone(), sunset("2026-12-15"), noticed),
+        (OperationIdChanged, get.clone(), renamed, plain()),
+        (
+            OperationDescriptionChanged,
+            get.clone(),
+            described,
+            strict(),
+        ),
         // Parameters.
         (
             NewRequiredRequestParameter,
             params(json!([])),
             query(string(), json!({"required": true})),
-            false,
+            plain(),
         ),
         (
             NewOptionalRequestParameter,
             params(json!([])),
             q(string()),
-            false,
+            plain(),
         ),
         (
             RequestParameterRemoved,
             q(string()),
             params(json!([])),
-            false,
+            plain(),
         ),
         (
             RequestParameterBecameRequired,
             q(string()),
             query(string(), json!({"required": true})),
-            false,
+            plain(),
         ),
         (
             RequestParameterBecameOptional,
             query(string(), json!({"required": true})),
             q(string()),
-            false,
+            plain(),
         ),
         (
             RequestParameterTypeChanged,
             q(string()),
             q(json!({"type": "boolean"})),
-            false,
+            plain(),
         ),
         (
             RequestParameterEnumValueRemoved,
             q(enum_ab.clone()),
             q(enum_a.clone()),
-            false,
+            plain(),
         ),
         (
             RequestParameterEnumValueAdded,
             q(enum_ab.clone()),
             q(enum_abc.clone()),
-            false,
+            plain(),
         ),
         (
             RequestParameterConstraintTightened,
             q(string()),
             q(json!({"type": "string", "maxLength": 8})),
-            false,
+            plain(),
         ),
         (
             RequestParameterConstraintRelaxed,
             q(json!({"type": "integer", "maximum": 10})),
             q(json!({"type": "integer"})),
-            false,
+            plain(),
         ),
         (
             RequestParameterBecameEnum,
             q(string()),
             q(enum_ab.clone()),
-            false,
+            plain(),
         ),
         (
             RequestParameterDefaultChanged,
             q(json!({"type": "string", "default": "a"})),
             q(json!({"type": "string", "default": "b"})),
-            false,
+            plain(),
         ),
         (
             RequestParameterDeprecated,
             q(string()),
             query(string(), json!({"deprecated": true})),
-            false,
+            plain(),
         ),
         // Request bodies.
-        (RequestBodyAdded, no_body.clone(), body(string()), false),
-        (RequestBodyRemoved, body(string()), no_body, false),
+        (RequestBodyAdded, no_body.clone(), body(string()), plain()),
+        (RequestBodyRemoved, body(string()), no_body, plain()),
         (
             RequestBodyBecameRequired,
             optional_body.clone(),
             body(string()),
-            false,
+            plain(),
         ),
         (
             RequestBodyBecameOptional,
             body(string()),
             optional_body,
-            false,
+            plain(),
         ),
         (
             RequestMediaTypeAdded,
             body(string()),
             two_media.clone(),
-            false,
+            plain(),
         ),
-        (RequestMediaTypeRemoved, two_media, body(string()), false),
+        (RequestMediaTypeRemoved, two_media, body(string()), plain()),
         // Responses.
         (
             ResponseSuccessStatusAdded,
             responses(ok()),
             responses(json!({"200": {"description": "ok"}, "201": {"description": "made"}})),
-            false,
+            plain(),
         ),
         (
             ResponseSuccessStatusRemoved,
             responses(json!({"200": {"description": "ok"}, "201": {"description": "made"}})),
             responses(ok()),
-            false,
+            plain(),
         ),
         (
             ResponseErrorStatusAdded,
             responses(ok()),
             responses(json!({"200": {"description": "ok"}, "404": {"description": "gone"}})),
-            false,
+            plain(),
         ),
         (
             ResponseErrorStatusRemoved,
             responses(json!({"200": {"description": "ok"}, "404": {"description": "gone"}})),
             responses(ok()),
-            false,
+            plain(),
         ),
         (
             ResponseMediaTypeRemoved,
             responses(json_200),
             responses(text_200),
-            false,
+            plain(),
         ),
         (
             ResponseHeaderAdded,
             responses(ok()),
             responses(with_header.clone()),
-            false,
+            plain(),
         ),
         (
             ResponseHeaderRemoved,
             responses(with_header),
             responses(ok()),
-            false,
+            plain(),
         ),
         // Request schemas.
         (
             NewRequiredRequestProperty,
             body(json!({"type": "object", "properties": {}})),
             body(object(string(), true)),
-            false,
+            plain(),
         ),
         (
             NewOptionalRequestProperty,
             body(json!({"type": "object", "properties": {}})),
             body(object(string(), false)),
-            false,
+            plain(),
         ),
         (
             RequestPropertyRemoved,
             body(object(string(), false)),
             body(json!({"type": "object", "properties": {}})),
-            false,
+            plain(),
         ),
         (
             RequestPropertyBecameRequired,
             body(object(string(), false)),
             body(object(string(), true)),
-            false,
+            plain(),
         ),
         (
             RequestPropertyBecameOptional,
             body(object(string(), true)),
             body(object(string(), false)),
-            false,
+            plain(),
         ),
         (
             RequestPropertyTypeChanged,
             body(object(string(), true)),
             body(object(json!({"type": "boolean"}), true)),
-            false,
+            plain(),
         ),
         (
             RequestPropertyTypeWidened,
             body(object(json!({"type": "integer"}), true)),
             body(object(json!({"type": "number"}), true)),
-            false,
+            plain(),
         ),
         (
             RequestPropertyTypeNarrowed,
             body(object(json!({"type": "number"}), true)),
             body(object(json!({"type": "integer"}), true)),
-            false,
+            plain(),
         ),
         (
             RequestPropertyEnumValueRemoved,
             body(object(enum_ab.clone(), true)),
             body(object(enum_a.clone(), true)),
-            false,
+            plain(),
         ),
         (
             RequestPropertyEnumValueAdded,
             body(object(enum_ab.clone(), true)),
             body(object(enum_abc.clone(), true)),
-            false,
+            plain(),
         ),
         (
             RequestPropertyBecameEnum,
             body(object(string(), true)),
             body(object(enum_ab.clone(), true)),
-            false,
+            plain(),
         ),
         (
             RequestPropertyBecameNullable,
             body(object(string(), true)),
             body(object(nullable(string()), true)),
-            false,
+            plain(),
         ),
         (
             RequestPropertyBecameNonNullable,
             body(object(nullable(string()), true)),
             body(object(string(), true)),
-            false,
+            plain(),
         ),
         (
             RequestPropertyConstraintTightened,
             body(object(json!({"type": "string", "maxLength": 64}), true)),
             body(object(json!({"type": "string", "maxLength": 32}), true)),
-            false,
+            plain(),
         ),
         (
             RequestPropertyConstraintRelaxed,
             body(object(json!({"type": "integer", "minimum": 1}), true)),
             body(object(json!({"type": "integer", "minimum": 0}), true)),
-            false,
+            plain(),
         ),
         (
             RequestPropertyDefaultChanged,
             body(object(json!({"type": "integer", "default": 20}), false)),
             body(object(json!({"type": "integer", "default": 50}), false)),
-            false,
+            plain(),
         ),
         (
             RequestPropertyBecameReadOnly,
             body(object(string(), false)),
             body(object(json!({"type": "string", "readOnly": true}), false)),
-            false,
+            plain(),
         ),
         (
             RequestUnionVariantAdded,
             body(union(&["A", "B"])),
             body(union(&["A", "B", "C"])),
-            false,
+            plain(),
         ),
         (
             RequestUnionVariantRemoved,
             body(union(&["A", "B", "C"])),
             body(union(&["A", "B"])),
-            false,
+            plain(),
         ),
         // Response schemas.
         (
             ResponseRequiredPropertyRemoved,
             answer(object(string(), true)),
             answer(json!({"type": "object", "properties": {}})),
-            false,
+            plain(),
         ),
         (
             ResponseOptionalPropertyRemoved,
             answer(object(string(), false)),
             answer(json!({"type": "object", "properties": {}})),
-            false,
+            plain(),
         ),
         (
             ResponseRequiredPropertyAdded,
             answer(json!({"type": "object", "properties": {}})),
             answer(object(string(), true)),
-            false,
+            plain(),
         ),
         (
             ResponseOptionalPropertyAdded,
             answer(json!({"type": "object", "properties": {}})),
             answer(object(string(), false)),
-            false,
+            plain(),
         ),
         (
             ResponsePropertyBecameOptional,
             answer(object(string(), true)),
             answer(object(string(), false)),
-            false,
+            plain(),
         ),
         (
             ResponsePropertyBecameRequired,
             answer(object(string(), false)),
             answer(object(string(), true)),
-            false,
+            plain(),
         ),
         (
             ResponsePropertyBecameNullable,
             answer(object(string(), true)),
             answer(object(nullable(string()), true)),
-            false,
+            plain(),
         ),
         (
             ResponsePropertyBecameNonNullable,
             answer(object(nullable(string()), true)),
             answer(object(string(), true)),
-            false,
+            plain(),
         ),
         (
             ResponsePropertyTypeChanged,
             answer(object(string(), true)),
             answer(object(json!({"type": "boolean"}), true)),
-            false,
+            plain(),
         ),
         (
             ResponsePropertyTypeWidened,
             answer(object(json!({"type": "integer"}), true)),
             answer(object(json!({"type": "number"}), true)),
-            false,
+            plain(),
         ),
         (
             ResponsePropertyTypeNarrowed,
             answer(object(json!({"type": "number"}), true)),
             answer(object(json!({"type": "integer"}), true)),
-            false,
+            plain(),
         ),
         (
             ResponsePropertyEnumValueAdded,
             answer(object(enum_ab.clone(), true)),
             answer(object(enum_abc, true)),
-            false,
+            plain(),
         ),
         (
             ResponsePropertyEnumValueRemoved,
             answer(object(enum_ab.clone(), true)),
             answer(object(enum_a, true)),
-            false,
+            plain(),
         ),
         (
             ResponsePropertyBecameEnum,
             answer(object(string(), true)),
             answer(object(enum_ab, true)),
-            false,
+            plain(),
         ),
         (
             ResponsePropertyConstraintRelaxed,
             answer(object(json!({"type": "string", "maxLength": 8}), true)),
             answer(object(string(), true)),
-            false,
+            plain(),
         ),
         (
             ResponsePropertyConstraintTightened,
@@ -497,25 +518,25 @@ fn cases() -> Vec<(Rule, Value, Value, bool)> {
                 json!({"type": "string", "pattern": "^[a-z]+$"}),
                 true,
             )),
-            false,
+            plain(),
         ),
         (
             ResponsePropertyBecameWriteOnly,
             answer(object(string(), false)),
             answer(object(json!({"type": "string", "writeOnly": true}), false)),
-            false,
+            plain(),
         ),
         (
             ResponseUnionVariantAdded,
             answer(union(&["A", "B"])),
             answer(union(&["A", "B", "C"])),
-            false,
+            plain(),
         ),
         (
             ResponseUnionVariantRemoved,
             answer(union(&["A", "B", "C"])),
             answer(union(&["A", "B"])),
-            false,
+            plain(),
         ),
         (
             PropertyDescriptionChanged,
@@ -524,56 +545,64 @@ fn cases() -> Vec<(Rule, Value, Value, bool)> {
                 json!({"type": "string", "description": "The p."}),
                 true,
             )),
-            true,
+            strict(),
         ),
         // Security.
         (
             SecurityChanged,
             secured(json!([{"Key": []}])),
             secured(json!([{"Bearer": []}])),
-            false,
+            plain(),
         ),
         (
             SecurityAlternativeAdded,
             secured(json!([{"Key": []}])),
             secured(json!([{"Key": []}, {"Bearer": []}])),
-            false,
+            plain(),
         ),
     ]
 }
 
-fn changes(before: &Value, after: &Value, strict_docs: bool) -> Vec<nx1_drift::Change> {
-    nx1_drift::diff(
-        before,
-        after,
-        &BTreeMap::new(),
-        DiffOptions {
-            perspective: Perspective::Client,
-            strict_docs,
-        },
-    )
-    .expect("both specs load")
+fn plain() -> DiffOptions {
+    DiffOptions {
+        today: Some(today()),
+        ..DiffOptions::default()
+    }
+}
+
+fn strict() -> DiffOptions {
+    DiffOptions {
+        strict_docs: true,
+        ..plain()
+    }
+}
+
+/// A fixed today, so that sunset dates mean the same on every run.
+fn today() -> i64 {
+    nx1_drift::ignore::parse_date("2026-11-30").expect("a date")
+}
+
+fn changes(before: &Value, after: &Value, options: DiffOptions) -> Vec<nx1_drift::Change> {
+    nx1_drift::diff(before, after, &BTreeMap::new(), options).expect("both specs load")
 }
 
 #[test]
 fn each_rule_finds_its_change_at_its_level() {
     let mut failures = Vec::new();
-    for (rule, before, after, strict) in cases() {
-        let found = changes(&before, &after, strict);
+    for (rule, before, after, options) in cases() {
+        let found = changes(&before, &after, options);
         match found.iter().find(|change| change.rule == rule) {
             Some(change) => {
                 assert_eq!(change.id, rule.id());
                 assert_eq!(change.level, rule.levels().0, "{}", rule.id());
-                let server = nx1_drift::diff(
+                let server = changes(
                     &before,
                     &after,
-                    &BTreeMap::new(),
                     DiffOptions {
                         perspective: Perspective::Server,
-                        strict_docs: strict,
+                        ..options
                     },
-                )
-                .unwrap();
+                );
                 let on_server = server.iter().find(|change| change.rule == rule).unwrap();
                 assert_eq!(on_server.level, rule.levels().1, "{}", rule.id());
             }
@@ -585,7 +614,7 @@ fn each_rule_finds_its_change_at_its_level() {
         }
         // No change at all when nothing changed.
         assert!(
-            changes(&before, &before, strict).is_empty(),
+            changes(&before, &before, options).is_empty(),
             "{}",
             rule.id()
         );
@@ -617,7 +646,7 @@ fn a_union_nested_in_a_nullable_is_looked_into() {
     // fields reported as new.
     let before = answer(object(nullable(union(&["A", "B"])), true));
     let after = answer(object(nullable(union(&["A", "B", "C"])), true));
-    let found = changes(&before, &after, false);
+    let found = changes(&before, &after, plain());
     let ids: Vec<&str> = found.iter().map(|change| change.id).collect();
     assert_eq!(ids, ["response-union-variant-added"], "{found:#?}");
     assert!(
@@ -631,7 +660,7 @@ fn a_union_nested_in_a_nullable_is_looked_into() {
 fn a_body_that_became_a_union_is_described_as_one() {
     let before = answer(json!({"$ref": "#/components/schemas/A"}));
     let after = answer(union(&["A", "B"]));
-    let found = changes(&before, &after, false);
+    let found = changes(&before, &after, plain());
     let ids: Vec<&str> = found.iter().map(|change| change.id).collect();
     assert_eq!(ids, ["response-property-type-changed"], "{found:#?}");
     assert_eq!(found[0].message, "`body` was object, is now one of A | B");

@@ -73,6 +73,10 @@ pub struct DiffOptions {
     pub perspective: Perspective,
     /// Also report changed descriptions.
     pub strict_docs: bool,
+    /// The notice (days between deprecation and `x-sunset`) an operation must be given.
+    pub deprecation_days: Option<u32>,
+    /// Today, as days since 1970-01-01, for sunset dates; `None` is the system's today.
+    pub today: Option<i64>,
 }
 
 /// Differences from `spec` (what we have) to `live` (what the docs or server say).

@@ -54,8 +54,12 @@ rules! {
         "the client method goes, and callers stop compiling";
     DeprecatedEndpointRemoved = "deprecated-endpoint-removed", Endpoints, Warning, Info,
         "callers were warned by `deprecated: true`; still a compile error for those who stayed";
+    EndpointRemovedBeforeSunset = "endpoint-removed-before-sunset", Endpoints, Breaking, Info,
+        "deprecated, but its x-sunset date has not come: callers were promised until then";
     EndpointDeprecated = "endpoint-deprecated", Endpoints, Info, Info,
         "nothing breaks yet; plan the move";
+    SunsetTooSoon = "sunset-too-soon", Endpoints, Warning, Info,
+        "deprecated with less notice (x-sunset) than --deprecation-days asks for";
     OperationIdChanged = "operation-id-changed", Endpoints, Breaking, Breaking,
         "the generated method and trait method are renamed";
     OperationDescriptionChanged = "operation-description-changed", Endpoints, Info, Info,

@@ -518,6 +518,71 @@ fn mutations() -> Vec<(&'static str, &'static str, &'static str, Mutation)> {
         ("operation-id-changed", "breaking", "GET /api/files", |s| {
             s["paths"]["/api/files"]["get"]["operationId"] = json!("list_files_api_files_get");
         }),
+        // The families added with the rule table, each on the vendored spec (which has no
+        // union of two or more branches: those rules are tested on small specs in
+        // crates/nx1-drift/tests/rules.rs, and on the airflow pair).
+        ("endpoint-deprecated", "info", "GET /api/files", |s| {
+            s["paths"]["/api/files"]["get"]["deprecated"] = json!(true);
+        }),
+        (
+            "response-error-status-added",
+            "info",
+            "GET /api/files",
+            |s| {
+                s["paths"]["/api/files"]["get"]["responses"]["404"] =
+                    json!({"description": "none"});
+            },
+        ),
+        ("response-header-added", "info", "GET /api/files", |s| {
+            s["paths"]["/api/files"]["get"]["responses"]["200"]["headers"] =
+                json!({"X-Total-Count": {"schema": {"type": "integer"}}});
+        }),
+        (
+            "response-property-type-widened",
+            "breaking",
+            "GET /api/files",
+            |s| {
+                s["components"]["schemas"]["FileResponse"]["properties"]["size"] =
+                    json!({"type": "number", "title": "Size"});
+            },
+        ),
+        (
+            "request-property-constraint-tightened",
+            "breaking",
+            "PUT /api/automl/train/jobs/{job_id}/status",
+            |s| {
+                s["components"]["schemas"]["AutoMLTrainingStatusUpdate"]["properties"]["error_message"] =
+                    json!({"anyOf": [{"type": "string", "maxLength": 500}, {"type": "null"}]});
+            },
+        ),
+        (
+            "request-property-became-non-nullable",
+            "breaking",
+            "PUT /api/automl/train/jobs/{job_id}/status",
+            |s| {
+                s["components"]["schemas"]["AutoMLTrainingStatusUpdate"]["properties"]["mlflow_run_id"] =
+                    json!({"type": "string"});
+            },
+        ),
+        (
+            "request-media-type-added",
+            "info",
+            "PUT /api/automl/train/jobs/{job_id}/status",
+            |s| {
+                let body = &mut s["paths"]["/api/automl/train/jobs/{job_id}/status"]["put"]["requestBody"]
+                    ["content"];
+                body["application/x-www-form-urlencoded"] = body["application/json"].clone();
+            },
+        ),
+        (
+            "response-property-became-non-nullable",
+            "warning",
+            "GET /api/automl/train/jobs/status",
+            |s| {
+                s["components"]["schemas"][STATUS_ITEM]["properties"]["error_message"] =
+                    json!({"type": "string"});
+            },
+        ),
     ]
 }
 

@@ -87,6 +87,22 @@ fn union(names: &[&str]) -> Value {
     json!({"oneOf": branches})
 }
 
+/// `oneOf` A, B, C tagged by `kind`, with this mapping of tag values to components.
+fn tagged(mapping: &[(&str, &str)]) -> Value {
+    let mapping: serde_json::Map<String, Value> = mapping
+        .iter()
+        .map(|(tag, name)| {
+            (
+                (*tag).to_owned(),
+                json!(format!("#/components/schemas/{name}")),
+            )
+        })
+        .collect();
+    let mut schema = union(&["A", "B", "C"]);
+    schema["discriminator"] = json!({"propertyName": "kind", "mapping": mapping});
+    schema
+}
+
 fn secured(security: Value) -> Value {
     api(json!({"/items": {"get": {
         "operationId": "list_items", "security": security, "responses": ok()
@@ -546,6 +562,12 @@ fn cases() -> Vec<(Rule, Value, Value, DiffOptions)> {
                 true,
             )),
             strict(),
+        ),
+        (
+            DiscriminatorChanged,
+            answer(tagged(&[("a", "A"), ("b", "B")])),
+            answer(tagged(&[("a", "A"), ("b", "C")])),
+            plain(),
         ),
         // Security.
         (

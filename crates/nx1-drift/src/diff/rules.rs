@@ -196,6 +196,8 @@ rules! {
         "an answer of the new shape fails to decode, as a new enum value does";
     ResponseUnionVariantRemoved = "response-union-variant-removed", Schema, Warning, Breaking,
         "the enum loses a variant callers may match";
+    DiscriminatorChanged = "discriminator-changed", Schema, Breaking, Breaking,
+        "the tag that picks a union's variant, or the variant a tag value picks, changed";
     PropertyDescriptionChanged = "property-description-changed", Schema, Info, Info,
         "documentation only (--strict-docs)";
 

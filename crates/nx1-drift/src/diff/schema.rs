@@ -67,6 +67,7 @@ impl Differ<'_> {
         ) else {
             return false;
         };
+        self.discriminator(old_schema, new_schema, old_at, field);
         for (name, _) in &new_branches {
             if !old_branches.iter().any(|(old_name, _)| old_name == name) {
                 self.report(
@@ -103,6 +104,60 @@ impl Differ<'_> {
             }
         }
         true
+    }
+
+    /// The property that tags a union's variants, and which variant each tag value picks:
+    /// a value that now picks another variant, or none, decodes differently.
+    fn discriminator(&mut self, old_schema: &Value, new_schema: &Value, old_at: &str, field: &str) {
+        let property = |schema: &Value| {
+            schema
+                .pointer("/discriminator/propertyName")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let (old_property, new_property) = (property(old_schema), property(new_schema));
+        if old_property != new_property {
+            let shown = |name: &Option<String>| {
+                name.as_deref()
+                    .map_or("none".to_owned(), |name| format!("`{name}`"))
+            };
+            self.report(
+                Rule::DiscriminatorChanged,
+                old_at,
+                format!(
+                    "`{field}`: the variant is told by {} instead of {}",
+                    shown(&new_property),
+                    shown(&old_property)
+                ),
+            );
+            return;
+        }
+        let empty = Map::new();
+        let mapping = |schema: &Value| -> Map<String, Value> {
+            schema
+                .pointer("/discriminator/mapping")
+                .and_then(Value::as_object)
+                .unwrap_or(&empty)
+                .clone()
+        };
+        let (old_mapping, new_mapping) = (mapping(old_schema), mapping(new_schema));
+        for (tag, old_target) in &old_mapping {
+            match new_mapping.get(tag) {
+                Some(new_target) if new_target == old_target => {}
+                Some(new_target) => self.report(
+                    Rule::DiscriminatorChanged,
+                    old_at,
+                    format!(
+                        "`{field}`: the tag {tag:?} now picks {new_target} instead of {old_target}"
+                    ),
+                ),
+                None => self.report(
+                    Rule::DiscriminatorChanged,
+                    old_at,
+                    format!("`{field}`: the tag {tag:?} picks no variant any more"),
+                ),
+            }
+        }
     }
 
     /// A changed type, widening and narrowing told apart (a type that became or stopped

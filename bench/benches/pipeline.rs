@@ -1,0 +1,90 @@
+//! The pipeline and the drift diff, each against parsing its input alone (the floor any
+//! tool has to pay) in the same run. `cargo bench -p nx1-bench --bench pipeline`
+//!
+//! Reads `openapi.yaml`, the largest specs of `../shared/specs` and the airflow drift pair;
+//! it says which are missing rather than skipping them silently.
+
+use std::path::{Path, PathBuf};
+
+use nx1_bench::compare;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn load(path: &Path) -> nx1_codegen::Document {
+    nx1_codegen::load_file(path).unwrap_or_else(|err| panic!("{err}"))
+}
+
+fn main() {
+    let shared = root().join("../shared/specs");
+    let specs = [
+        root().join("openapi.yaml"),
+        shared.join("openai-openapi.yaml"),
+        shared.join("fastapi-airflow.yaml"),
+    ];
+    println!(
+        "| spec | load + normalise + client + server | load alone | ratio |\n|---|---|---|---|"
+    );
+    for spec in &specs {
+        if !spec.is_file() {
+            println!("| {} | missing | | |", spec.display());
+            continue;
+        }
+        let text_len = std::fs::metadata(spec).map(|meta| meta.len()).unwrap_or(0);
+        let rounds = if text_len > 1_000_000 { 3 } else { 5 };
+        let comparison = compare(
+            &spec.file_name().unwrap_or_default().to_string_lossy(),
+            rounds,
+            1,
+            || {
+                let prepared = nx1_codegen::prepare(load(spec)).expect("prepares");
+                let client = nx1_codegen::generate_client(&prepared, &Default::default());
+                let server = nx1_codegen::generate_server(&prepared, &Default::default());
+                assert!(client.is_ok() && server.is_ok());
+            },
+            || {
+                let _ = load(spec);
+            },
+        );
+        println!(
+            "| {} | {:.0} ms | {:.0} ms | {:.1}× |",
+            comparison.name,
+            comparison.candidate.as_secs_f64() * 1e3,
+            comparison.baseline.as_secs_f64() * 1e3,
+            1.0 / comparison.throughput_ratio()
+        );
+    }
+
+    let old = shared.join("drift-pairs/airflow-241405e.yaml");
+    let new = shared.join("drift-pairs/airflow-d71f13a.yaml");
+    if !(old.is_file() && new.is_file()) {
+        println!(
+            "\nthe airflow drift pair is missing from {}",
+            shared.display()
+        );
+        return;
+    }
+    let (old_value, new_value) = (load(&old).value, load(&new).value);
+    let pages = Default::default();
+    let comparison = compare(
+        "airflow pair",
+        9,
+        3,
+        || {
+            let changes =
+                nx1_drift::diff(&old_value, &new_value, &pages, Default::default()).expect("diffs");
+            assert!(!changes.is_empty());
+        },
+        || {
+            let _ = (load(&old), load(&new));
+        },
+    );
+    println!(
+        "\n| drift | diff alone | loading both specs | ratio |\n|---|---|---|---|\n| {} | {:.1} ms | {:.1} ms | {:.2}× |",
+        comparison.name,
+        comparison.candidate.as_secs_f64() * 1e3,
+        comparison.baseline.as_secs_f64() * 1e3,
+        1.0 / comparison.throughput_ratio()
+    );
+}

@@ -209,7 +209,8 @@ fn run_round_trips(scratch: &Path, entries: &[Entry]) -> Result<usize> {
     for plan in &plans {
         build.args(["-p", &plan.crate_name]);
     }
-    let (status, stderr) = run_with_progress(build, "corpus-", plans.len())
+    // The harnesses build the client crates they use too: no total to promise.
+    let (status, stderr) = run_with_progress(build, "corpus-", 0, "Compiling")
         .context("cannot run cargo for the harnesses")?;
     if !status.success() {
         bail!("the round-trip harnesses do not build:\n{stderr}");
@@ -444,7 +445,12 @@ fn compile(scratch: &Path, entries: &mut [Entry], full_build: bool) -> Result<()
         .current_dir(scratch)
         .env("CARGO_TARGET_DIR", scratch.join("target"))
         .env_remove("RUSTFLAGS");
-    let (status, stderr) = run_with_progress(command, "corpus-", entries.len() * 2)
+    // Every crate of the scratch workspace: clients, servers and round-trip harnesses.
+    let crates = std::fs::read_dir(scratch.join("crates"))
+        .map(|dir| dir.filter_map(Result::ok).count())
+        .unwrap_or(entries.len() * 2);
+    let verb = if full_build { "Compiling" } else { "Checking" };
+    let (status, stderr) = run_with_progress(command, "corpus-", crates, verb)
         .context("cannot run cargo for the corpus workspace")?;
     for entry in entries.iter_mut() {
         for (suffix, result) in [("client", &mut entry.client), ("server", &mut entry.server)] {
@@ -468,12 +474,14 @@ fn compile(scratch: &Path, entries: &mut [Entry], full_build: bool) -> Result<()
 }
 
 /// Runs cargo, printing a line as each crate whose name starts with `prefix` starts to
-/// compile (`[k/total]`), so that minutes of building are not minutes of silence; returns
+/// compile (`[k/total]`; `verb` is cargo's word for it: `Checking` in a check, where a
+/// crate's build script shows as `Compiling` too, else `Compiling`), so that minutes of building are not minutes of silence; returns
 /// the exit status and everything cargo wrote to stderr.
 fn run_with_progress(
     mut command: Command,
     prefix: &str,
     total: usize,
+    verb: &str,
 ) -> Result<(std::process::ExitStatus, String)> {
     use std::io::BufRead;
     let mut child = command
@@ -486,17 +494,18 @@ fn run_with_progress(
     for line in std::io::BufReader::new(stderr).lines() {
         let line = line?;
         let trimmed = line.trim_start();
-        for verb in ["Compiling ", "Checking "] {
-            if let Some(rest) = trimmed.strip_prefix(verb)
-                && rest.starts_with(prefix)
-            {
-                started += 1;
-                let name = rest.split_whitespace().next().unwrap_or(rest);
-                println!(
-                    "corpus: [{started}/{total}] {} {name}",
-                    verb.trim().to_lowercase()
-                );
-            }
+        if let Some(rest) = trimmed.strip_prefix(verb)
+            && let Some(rest) = rest.strip_prefix(' ')
+            && rest.starts_with(prefix)
+        {
+            started += 1;
+            let name = rest.split_whitespace().next().unwrap_or(rest);
+            let of = if total > 0 {
+                format!("/{total}")
+            } else {
+                String::new()
+            };
+            println!("corpus: [{started}{of}] {} {name}", verb.to_lowercase());
         }
         all.push_str(&line);
         all.push('\n');

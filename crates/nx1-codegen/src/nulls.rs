@@ -51,7 +51,10 @@ pub(crate) fn null_fields(original: &Value, components: &[(String, String)]) -> 
     fields
 }
 
-/// `anyOf: [X, {type: "null"}]`, `type: [X, "null"]` or 3.0's `nullable: true`.
+/// `anyOf: [X, {type: "null"}]` or `type: [X, "null"]`: how 3.1 (and so FastAPI) says a
+/// value may be null. 3.0's `nullable: true` is left out: a 3.1 document that still
+/// carries it does not allow null by JSON Schema's rules, and 3.0 servers that honour it
+/// do not all write unset fields as null.
 fn allows_null(schema: &Value) -> bool {
     let null_type = |value: &Value| match value.get("type") {
         Some(Value::String(kind)) => kind == "null",
@@ -59,7 +62,6 @@ fn allows_null(schema: &Value) -> bool {
         _ => false,
     };
     null_type(schema)
-        || schema.get("nullable") == Some(&Value::Bool(true))
         || ["anyOf", "oneOf"].iter().any(|key| {
             schema
                 .get(key)

@@ -87,4 +87,63 @@ fn main() {
         comparison.baseline.as_secs_f64() * 1e3,
         1.0 / comparison.throughput_ratio()
     );
+
+    // The largest spec against a copy of itself with one change per family.
+    let largest = shared.join("openai-openapi.yaml");
+    if !largest.is_file() {
+        println!("| openai, mutated | missing | | |");
+        return;
+    }
+    let original = load(&largest).value;
+    let mutated = mutate(original.clone());
+    let comparison = compare(
+        "openai against a mutated copy",
+        5,
+        1,
+        || {
+            let changes =
+                nx1_drift::diff(&original, &mutated, &pages, Default::default()).expect("diffs");
+            assert!(changes.len() >= 3, "{}", changes.len());
+        },
+        || {
+            let _ = load(&largest);
+        },
+    );
+    println!(
+        "| {} | {:.1} ms | {:.1} ms (loading once) | {:.2}× |",
+        comparison.name,
+        comparison.candidate.as_secs_f64() * 1e3,
+        comparison.baseline.as_secs_f64() * 1e3,
+        1.0 / comparison.throughput_ratio()
+    );
+}
+
+/// One operation gone, one new, and every enum of the components one value longer.
+fn mutate(mut spec: serde_json::Value) -> serde_json::Value {
+    if let Some(paths) = spec
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        if let Some(first) = paths.keys().next().cloned() {
+            paths.remove(&first);
+        }
+        paths.insert(
+            "/bench/new".into(),
+            serde_json::json!({"get": {"operationId": "bench_new", "responses": {"200": {"description": "ok"}}}}),
+        );
+    }
+    if let Some(schemas) = spec
+        .pointer_mut("/components/schemas")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        for schema in schemas.values_mut() {
+            if let Some(values) = schema
+                .get_mut("enum")
+                .and_then(serde_json::Value::as_array_mut)
+            {
+                values.push(serde_json::json!("bench-added"));
+            }
+        }
+    }
+    spec
 }

@@ -205,19 +205,17 @@ pub fn generate_client(
     })
 }
 
-/// A command line over the generated client: `operations()` (one `clap` subcommand per
-/// method) and `call()` (the dispatch), for a crate that reaches the client as
+/// A command line over a generated client: `operations()` (one `clap` subcommand per
+/// method) and `call()` (the dispatch), read from `client_code` (the client source as
+/// generated, so the CLI calls exactly its methods) for a crate that reaches the client as
 /// `client_crate` and provides the runtime module `rt`.
 pub fn generate_cli(
-    prepared: &Prepared,
-    config: &ClientConfig,
+    origin: &str,
+    client_code: &str,
     client_crate: &str,
 ) -> Result<String, SpecError> {
-    let client = generate_client(prepared, config)?;
-    let fail = |what: String| {
-        SpecError::whole(&prepared.origin, format!("{what}; please report this spec"))
-    };
-    let file = syn::parse_file(&client.code)
+    let fail = |what: String| SpecError::whole(origin, format!("{what}; please report this spec"));
+    let file = syn::parse_file(client_code)
         .map_err(|err| fail(format!("generated client does not parse ({err})")))?;
     let client_path = syn::parse_str::<syn::Path>(client_crate)
         .map_err(|_| fail(format!("client crate `{client_crate}` is not a Rust path")))?;

@@ -70,3 +70,4 @@ pub fn compare(
 pub fn header(candidate: &str, baseline: &str) -> String {
     format!("| scenario | {candidate} | {baseline} | throughput ratio |\n|---|---|---|---|")
 }
+pub mod services;

@@ -9,6 +9,9 @@ use serde_json::{Map, Value, json};
 
 use crate::auth::{self, Credentials, Scheme};
 use crate::rejection::Rejection;
+use std::collections::HashMap;
+
+use crate::validate::plan::Plan;
 use crate::validate::{LocItem, SchemaSet, Source, ValidationError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,6 +230,20 @@ impl SchemaSet {
 pub struct ApiSpec {
     pub schemas: SchemaSet,
     pub schemes: &'static [(&'static str, Scheme)],
+    /// Compiled validators by operation (the address of its pointer text), for the
+    /// operations [`ApiSpec::prepare`] was given.
+    plans: HashMap<usize, OperationPlan>,
+}
+
+/// The compiled validators of one operation, when every parameter and the body compiled.
+#[derive(Debug)]
+struct OperationPlan {
+    params: Vec<Plan>,
+    body: Option<Plan>,
+}
+
+fn plan_key(operation: &OperationSpec) -> usize {
+    operation.pointer.as_ptr() as usize
 }
 
 impl ApiSpec {
@@ -237,6 +254,39 @@ impl ApiSpec {
         ApiSpec {
             schemas: SchemaSet::new(root),
             schemes,
+            plans: HashMap::new(),
+        }
+    }
+
+    /// Compiles the validators of `operations` once, so that a valid request to one of them
+    /// is checked without reading the spec. An operation with a schema that does not
+    /// compile, or one never prepared, is validated by the interpreter alone.
+    pub fn prepare(&mut self, operations: &'static [OperationSpec]) {
+        for operation in operations {
+            let compile = |pointer: &str| {
+                self.schemas
+                    .of(operation, pointer)
+                    .and_then(|schema| Plan::compile(&self.schemas, schema))
+            };
+            let params: Option<Vec<Plan>> = operation
+                .params
+                .iter()
+                .map(|param| compile(param.schema))
+                .collect();
+            let body = match operation.body {
+                Some(body) if matches!(body.media, Media::Json | Media::Form) => {
+                    match compile(body.schema) {
+                        Some(plan) => Some(plan),
+                        None => continue,
+                    }
+                }
+                Some(_) => continue,
+                None => None,
+            };
+            if let Some(params) = params {
+                self.plans
+                    .insert(plan_key(operation), OperationPlan { params, body });
+            }
         }
     }
 
@@ -581,6 +631,11 @@ pub fn validate(
     body: &Body,
 ) -> Result<Map<String, Value>, Rejection> {
     let query_pairs = query.map(auth::form_urlencoded_pairs).unwrap_or_default();
+    if let Some(plan) = api.plans.get(&plan_key(operation))
+        && let Some(fields) = validate_planned(plan, operation, path_params, headers, &query_pairs, body)
+    {
+        return Ok(fields);
+    }
     let mut fields = Map::new();
     let mut errors = Vec::new();
     for location in [
@@ -673,6 +728,49 @@ pub fn validate(
     } else {
         Err(Rejection::Invalid(errors))
     }
+}
+
+/// [`validate`] through the compiled validators: the same fields when the request is valid,
+/// `None` when it may not be (then the interpreter looks again and reports every error).
+fn validate_planned(
+    plan: &OperationPlan,
+    operation: &OperationSpec,
+    path_params: &[(String, String)],
+    headers: &HeaderMap,
+    query_pairs: &[(String, String)],
+    body: &Body,
+) -> Option<Map<String, Value>> {
+    let mut fields = Map::new();
+    for location in [
+        Location::Path,
+        Location::Query,
+        Location::Header,
+        Location::Cookie,
+    ] {
+        for (param, param_plan) in operation.params.iter().zip(&plan.params) {
+            if param.location != location {
+                continue;
+            }
+            match raw_param(param, path_params, headers, query_pairs) {
+                None if param.required => return None,
+                None => {}
+                Some(raw) => {
+                    fields.insert(param.field.to_owned(), param_plan.run(&raw)?);
+                }
+            }
+        }
+    }
+    if let Some(spec) = operation.body {
+        match (body, &plan.body) {
+            (Body::Absent, _) if spec.required => return None,
+            (Body::Absent, _) => {}
+            (Body::Document(document), Some(body_plan)) => {
+                fields.insert("body".to_owned(), body_plan.run(document)?);
+            }
+            _ => return None,
+        }
+    }
+    Some(fields)
 }
 
 fn raw_param(

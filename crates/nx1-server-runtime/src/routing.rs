@@ -138,6 +138,24 @@ fn parse(template: &str, rest: &[&str]) -> Vec<Segment> {
 }
 
 fn matches(segments: &[Segment], parts: &[&str]) -> Option<Vec<(String, String)>> {
+    // Most routes fail on their length or a literal; check those before allocating.
+    let has_rest = segments
+        .iter()
+        .any(|segment| matches!(segment, Segment::Rest(_)));
+    if !has_rest && parts.len() != segments.len() {
+        return None;
+    }
+    let literals_match = segments
+        .iter()
+        .take_while(|segment| !matches!(segment, Segment::Rest(_)))
+        .zip(parts)
+        .all(|(segment, part)| match segment {
+            Segment::Literal(literal) => literal == part,
+            _ => true,
+        });
+    if !literals_match {
+        return None;
+    }
     let mut params = Vec::new();
     for (index, segment) in segments.iter().enumerate() {
         match segment {

@@ -857,5 +857,7 @@ fn parse_error_text(error: &speedate::ParseError) -> String {
         .unwrap_or_else(|| error.to_string())
 }
 
+pub(crate) mod plan;
+
 #[cfg(test)]
 mod tests;

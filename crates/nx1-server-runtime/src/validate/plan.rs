@@ -1,0 +1,518 @@
+//! Compiled validators for the schemas most requests meet (strings, UUIDs, enums, numbers,
+//! booleans, lists, optional values, plain models), built once per operation when the
+//! router is made. A plan only ever says "valid, and this is the coerced value", or "not
+//! sure": it never reports an error. On "not sure" the request goes through the
+//! interpreter in `validate.rs`, which finds every error with pydantic's words, so an
+//! answer never depends on which path ran.
+//!
+//! The rule that keeps the two paths equal: a schema compiles only when every keyword the
+//! interpreter would read is one the plan reproduces; anything else (`allOf`, unions of two
+//! models, length or range constraints, `patternProperties`, …) is left to the interpreter.
+
+use serde_json::{Map, Value};
+
+use super::{SchemaSet, is_integer_text, is_null_schema};
+
+/// How deep a plan may nest before the schema is left to the interpreter (recursive
+/// schemas would otherwise never finish compiling).
+const MAX_DEPTH: usize = 24;
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Plan {
+    /// `true`, `{}`, a schema without `type`: the input as it is.
+    Any,
+    String(Format),
+    Integer,
+    Number,
+    Boolean,
+    /// `enum` or `const` whose values are all strings.
+    Choice(Vec<String>),
+    /// `null` passes, anything else goes to the inner plan.
+    Nullable(Box<Plan>),
+    Array(Box<Plan>),
+    Object {
+        properties: Vec<(String, Plan)>,
+        required: Vec<String>,
+        forbid_extra: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Plain,
+    Uuid,
+    DateTime,
+    Date,
+}
+
+/// Keywords the interpreter never reads: they cannot change an answer.
+fn is_annotation(key: &str) -> bool {
+    key.starts_with("x-")
+        || matches!(
+            key,
+            "title"
+                | "description"
+                | "default"
+                | "examples"
+                | "example"
+                | "deprecated"
+                | "readOnly"
+                | "writeOnly"
+                | "$comment"
+                | "$schema"
+                | "$id"
+                | "externalDocs"
+                | "xml"
+                | "contentMediaType"
+                | "contentEncoding"
+                | "uniqueItems"
+        )
+}
+
+fn only(map: &Map<String, Value>, keywords: &[&str]) -> bool {
+    map.keys()
+        .all(|key| is_annotation(key) || keywords.contains(&key.as_str()))
+}
+
+impl Plan {
+    /// The plan for `schema`, or `None` when only the interpreter can validate it.
+    pub(crate) fn compile(set: &SchemaSet, schema: &Value) -> Option<Plan> {
+        Plan::compile_at(set, schema, 0)
+    }
+
+    fn compile_at(set: &SchemaSet, schema: &Value, depth: usize) -> Option<Plan> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let schema = set.resolve(schema);
+        let Value::Object(map) = schema else {
+            return Some(Plan::Any);
+        };
+        let nullable_flag = map.get("nullable") == Some(&Value::Bool(true));
+        if map.contains_key("anyOf") || map.contains_key("oneOf") {
+            // The interpreter reads only the branches (and `nullable`) of a union.
+            let branches = match (map.get("anyOf"), map.get("oneOf")) {
+                (Some(Value::Array(branches)), None) | (None, Some(Value::Array(branches))) => {
+                    branches
+                }
+                _ => return None,
+            };
+            let (nulls, others): (Vec<&Value>, Vec<&Value>) = branches
+                .iter()
+                .partition(|branch| is_null_schema(set.resolve(branch)));
+            let nullable = !nulls.is_empty() || nullable_flag;
+            return match others.as_slice() {
+                [] => Some(Plan::Any),
+                [one] => {
+                    let inner = Plan::compile_at(set, one, depth + 1)?;
+                    Some(if nullable {
+                        Plan::Nullable(Box::new(inner))
+                    } else {
+                        inner
+                    })
+                }
+                // Smart-mode unions pick the first branch that validates; a plan cannot
+                // tell "invalid" from "not sure", so they stay with the interpreter.
+                _ => None,
+            };
+        }
+        if map.contains_key("allOf") {
+            return None;
+        }
+        let types: Vec<&str> = match map.get("type") {
+            Some(Value::String(kind)) => vec![kind.as_str()],
+            Some(Value::Array(kinds)) if kinds.iter().all(Value::is_string) => {
+                kinds.iter().filter_map(Value::as_str).collect()
+            }
+            None => Vec::new(),
+            Some(_) => return None,
+        };
+        let nullable = nullable_flag || types.contains(&"null");
+        let wrap = |plan: Plan| {
+            if nullable {
+                Plan::Nullable(Box::new(plan))
+            } else {
+                plan
+            }
+        };
+        if let Some(values) = map.get("enum") {
+            let Value::Array(values) = values else {
+                return None;
+            };
+            let strings: Option<Vec<String>> = values
+                .iter()
+                .map(|value| value.as_str().map(str::to_owned))
+                .collect();
+            return strings.map(|strings| wrap(Plan::Choice(strings)));
+        }
+        if let Some(value) = map.get("const") {
+            return value
+                .as_str()
+                .map(|text| wrap(Plan::Choice(vec![text.to_owned()])));
+        }
+        let concrete: Vec<&str> = types.into_iter().filter(|kind| *kind != "null").collect();
+        let plan = match concrete.as_slice() {
+            [] => Plan::Any,
+            ["string"] => {
+                if !only(map, &["type", "nullable", "format"]) {
+                    return None;
+                }
+                Plan::String(match map.get("format").and_then(Value::as_str) {
+                    Some("uuid") => Format::Uuid,
+                    Some("date-time") => Format::DateTime,
+                    Some("date") => Format::Date,
+                    _ => Format::Plain,
+                })
+            }
+            [kind @ ("integer" | "number" | "boolean")] => {
+                if !only(map, &["type", "nullable", "format"]) {
+                    return None;
+                }
+                match *kind {
+                    "integer" => Plan::Integer,
+                    "number" => Plan::Number,
+                    _ => Plan::Boolean,
+                }
+            }
+            ["array"] => {
+                if !only(map, &["type", "nullable", "items"]) {
+                    return None;
+                }
+                let items = match map.get("items") {
+                    Some(items) => Plan::compile_at(set, items, depth + 1)?,
+                    None => Plan::Any,
+                };
+                Plan::Array(Box::new(items))
+            }
+            ["object"] => {
+                if !only(
+                    map,
+                    &[
+                        "type",
+                        "nullable",
+                        "properties",
+                        "required",
+                        "additionalProperties",
+                    ],
+                ) {
+                    return None;
+                }
+                let Some(Value::Object(properties)) = map.get("properties") else {
+                    return None;
+                };
+                let forbid_extra = match map.get("additionalProperties") {
+                    None | Some(Value::Bool(true)) => false,
+                    Some(Value::Bool(false)) => true,
+                    Some(_) => return None,
+                };
+                let required = match map.get("required") {
+                    None => Vec::new(),
+                    Some(Value::Array(names)) => names
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect(),
+                    Some(_) => return None,
+                };
+                let properties = properties
+                    .iter()
+                    .map(|(name, schema)| {
+                        Plan::compile_at(set, schema, depth + 1).map(|plan| (name.clone(), plan))
+                    })
+                    .collect::<Option<Vec<_>>>()?;
+                Plan::Object {
+                    properties,
+                    required,
+                    forbid_extra,
+                }
+            }
+            _ => return None,
+        };
+        Some(wrap(plan))
+    }
+
+    /// The coerced value the interpreter would return for `input` without errors, or
+    /// `None` when the input may be invalid.
+    pub(crate) fn run(&self, input: &Value) -> Option<Value> {
+        match self {
+            Plan::Any => Some(input.clone()),
+            Plan::Nullable(inner) => match input {
+                Value::Null => Some(Value::Null),
+                _ => inner.run(input),
+            },
+            Plan::Choice(values) => match input {
+                Value::String(text) if values.iter().any(|value| value == text) => {
+                    Some(input.clone())
+                }
+                _ => None,
+            },
+            Plan::String(format) => {
+                let Value::String(text) = input else {
+                    return None;
+                };
+                match format {
+                    Format::Plain => Some(input.clone()),
+                    Format::Uuid => {
+                        let uuid = uuid::Uuid::parse_str(text).ok()?;
+                        let mut buffer = uuid::Uuid::encode_buffer();
+                        let canonical = uuid.hyphenated().encode_lower(&mut buffer);
+                        Some(if canonical == text {
+                            input.clone()
+                        } else {
+                            Value::String(canonical.to_owned())
+                        })
+                    }
+                    Format::DateTime => speedate::DateTime::parse_str(text)
+                        .is_ok()
+                        .then(|| input.clone()),
+                    Format::Date => speedate::Date::parse_str(text)
+                        .is_ok()
+                        .then(|| input.clone()),
+                }
+            }
+            Plan::Integer => match input {
+                Value::Number(number) if number.is_i64() => Some(input.clone()),
+                Value::String(text) if is_integer_text(text.trim()) => {
+                    text.trim().parse::<i64>().ok().map(Value::from)
+                }
+                _ => None,
+            },
+            Plan::Number => match input {
+                Value::Number(_) => Some(input.clone()),
+                Value::String(text) => match text.trim().parse::<f64>() {
+                    Ok(value) if value.is_finite() => Some(serde_json::json!(value)),
+                    _ => None,
+                },
+                _ => None,
+            },
+            Plan::Boolean => match input {
+                Value::Bool(_) => Some(input.clone()),
+                Value::Number(number) => match number.as_f64() {
+                    Some(0.0) => Some(Value::Bool(false)),
+                    Some(1.0) => Some(Value::Bool(true)),
+                    _ => None,
+                },
+                Value::String(text) => match text.to_ascii_lowercase().as_str() {
+                    "0" | "off" | "f" | "false" | "n" | "no" => Some(Value::Bool(false)),
+                    "1" | "on" | "t" | "true" | "y" | "yes" => Some(Value::Bool(true)),
+                    _ => None,
+                },
+                _ => None,
+            },
+            Plan::Array(items) => match input {
+                Value::Array(values) => values
+                    .iter()
+                    .map(|value| items.run(value))
+                    .collect::<Option<Vec<_>>>()
+                    .map(Value::Array),
+                _ => None,
+            },
+            Plan::Object {
+                properties,
+                required,
+                forbid_extra,
+            } => {
+                let Value::Object(fields) = input else {
+                    return None;
+                };
+                let mut out = Map::new();
+                for (name, plan) in properties {
+                    match fields.get(name) {
+                        Some(value) => {
+                            out.insert(name.clone(), plan.run(value)?);
+                        }
+                        None if required.contains(name) => return None,
+                        None => {}
+                    }
+                }
+                if *forbid_extra
+                    && fields
+                        .keys()
+                        .any(|key| !properties.iter().any(|(name, _)| name == key))
+                {
+                    return None;
+                }
+                Some(Value::Object(out))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::Plan;
+    use crate::validate::{LocItem, SchemaSet, Source};
+
+    fn set() -> SchemaSet {
+        SchemaSet::new(json!({"components": {"schemas": {
+            "Status": {"type": "string", "enum": ["ready", "queued", "running"], "title": "Status"},
+            "Update": {
+                "type": "object",
+                "required": ["status", "job_id"],
+                "properties": {
+                    "status": {"$ref": "#/components/schemas/Status"},
+                    "job_id": {"type": "string", "format": "uuid"},
+                    "note": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": null},
+                    "count": {"type": "integer"},
+                    "ratio": {"type": ["number", "null"]},
+                    "flag": {"type": "boolean"},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "day": {"type": "string", "format": "date"},
+                    "at": {"type": "string", "format": "date-time"},
+                    "kind": {"const": "update"}
+                }
+            },
+            "Closed": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {"a": {"type": "integer"}}
+            },
+            "Node": {
+                "type": "object",
+                "properties": {"next": {"anyOf": [{"$ref": "#/components/schemas/Node"}, {"type": "null"}]}}
+            }
+        }}}))
+    }
+
+    fn schemas() -> Vec<Value> {
+        vec![
+            json!({"type": "string"}),
+            json!({"type": "string", "format": "uuid"}),
+            json!({"type": "string", "format": "date-time"}),
+            json!({"type": "string", "format": "date"}),
+            json!({"type": "integer"}),
+            json!({"type": "number"}),
+            json!({"type": "boolean"}),
+            json!({"$ref": "#/components/schemas/Status"}),
+            json!({"anyOf": [{"type": "array", "items": {"type": "string", "format": "uuid"}}, {"type": "null"}]}),
+            json!({"type": "array", "items": {"type": "integer"}}),
+            json!({"type": "string", "nullable": true}),
+            json!({"$ref": "#/components/schemas/Update"}),
+            json!({"$ref": "#/components/schemas/Closed"}),
+            json!({}),
+            json!(true),
+        ]
+    }
+
+    fn inputs() -> Vec<Value> {
+        let scalars = vec![
+            json!(null),
+            json!(""),
+            json!("abc"),
+            json!("ready"),
+            json!("READY"),
+            json!("update"),
+            json!("6f1c1c8e-8f44-4b4e-9a53-3b1f4f0c2a10"),
+            json!("6F1C1C8E-8F44-4B4E-9A53-3B1F4F0C2A10"),
+            json!("6f1c1c8e8f444b4e9a533b1f4f0c2a10"),
+            json!("{6f1c1c8e-8f44-4b4e-9a53-3b1f4f0c2a10}"),
+            json!("5"),
+            json!(" 5 "),
+            json!("+5"),
+            json!("-0"),
+            json!("5.0"),
+            json!("1e3"),
+            json!("99999999999999999999"),
+            json!("nan"),
+            json!("inf"),
+            json!("true"),
+            json!("Yes"),
+            json!("off"),
+            json!("2024-01-31"),
+            json!("2024-02-30"),
+            json!("2024-01-31T10:00:00Z"),
+            json!("2024-01-31T10:00:00"),
+            json!(0),
+            json!(1),
+            json!(5),
+            json!(-3),
+            json!(5.0),
+            json!(1.5),
+            json!(u64::MAX),
+            json!(true),
+            json!(false),
+        ];
+        let mut all = scalars.clone();
+        all.push(json!([]));
+        all.push(json!(["6f1c1c8e-8f44-4b4e-9a53-3b1f4f0c2a10", "nope"]));
+        all.push(json!(["6f1c1c8e-8f44-4b4e-9a53-3b1f4f0c2a10"]));
+        all.push(json!(["5", 6, "x"]));
+        all.push(json!([1, 2]));
+        all.push(json!({"a": 1}));
+        all.push(json!({"a": 1, "b": 2}));
+        all.push(json!({"a": "1"}));
+        let base = json!({
+            "status": "ready", "job_id": "6f1c1c8e-8f44-4b4e-9a53-3b1f4f0c2a10",
+            "note": null, "count": "7", "ratio": 0.5, "flag": "yes", "tags": ["x"],
+            "day": "2024-01-31", "at": "2024-01-31T10:00:00Z", "kind": "update", "extra": 1
+        });
+        all.push(base.clone());
+        // Each field of the model in turn replaced by every scalar, and removed.
+        for field in base.as_object().into_iter().flat_map(|map| map.keys()) {
+            for scalar in &scalars {
+                let mut input = base.clone();
+                input[field.as_str()] = scalar.clone();
+                all.push(input);
+            }
+            let mut input = base.clone();
+            if let Some(map) = input.as_object_mut() {
+                map.remove(field);
+            }
+            all.push(input);
+        }
+        all
+    }
+
+    /// Whenever a plan accepts, the interpreter accepts with no error and the same value.
+    #[test]
+    fn a_plan_agrees_with_the_interpreter() {
+        let set = set();
+        let (mut accepted, mut deferred) = (0, 0);
+        for schema in schemas() {
+            let plan = Plan::compile(&set, &schema)
+                .unwrap_or_else(|| panic!("{schema} should compile"));
+            for input in inputs() {
+                for source in [Source::Text, Source::Json] {
+                    let mut errors = Vec::new();
+                    let mut loc = vec![LocItem::from("body")];
+                    let value = set.validate(&schema, &input, source, &mut loc, &mut errors);
+                    match plan.run(&input) {
+                        Some(planned) => {
+                            accepted += 1;
+                            assert!(errors.is_empty(), "{schema} accepted {input}: {errors:?}");
+                            assert_eq!(planned, value, "{schema} on {input}");
+                        }
+                        None => deferred += 1,
+                    }
+                }
+            }
+        }
+        // Both outcomes occur, so the comparison above is not vacuous.
+        assert!(accepted > 500 && deferred > 500, "{accepted} {deferred}");
+    }
+
+    #[test]
+    fn what_only_the_interpreter_validates() {
+        let set = set();
+        for schema in [
+            json!({"type": "string", "maxLength": 3}),
+            json!({"type": "integer", "minimum": 1}),
+            json!({"type": "array", "items": {"type": "string"}, "minItems": 1}),
+            json!({"allOf": [{"type": "string"}]}),
+            json!({"anyOf": [{"type": "string"}, {"type": "integer"}]}),
+            json!({"type": "object", "additionalProperties": {"type": "integer"}}),
+            json!({"type": ["string", "integer"]}),
+            json!({"enum": ["a", 1]}),
+            json!({"type": "string", "pattern": "^a"}),
+        ] {
+            assert_eq!(Plan::compile(&set, &schema), None, "{schema}");
+        }
+        // A recursive model compiles up to a depth and no further.
+        assert_eq!(
+            Plan::compile(&set, &json!({"$ref": "#/components/schemas/Node"})),
+            None
+        );
+    }
+}

@@ -1,5 +1,7 @@
 //! Credentials as the spec's `security` allows them for one operation.
 
+use std::borrow::Cow;
+
 use axum::http::{HeaderMap, header};
 
 /// How a security scheme carries its credential.
@@ -94,10 +96,9 @@ pub fn extract(
                 .and_then(|value| value.to_str().ok())
                 .map(str::to_owned),
             Scheme::ApiKeyQuery(param) => query.and_then(|query| {
-                form_urlencoded_pairs(query)
-                    .into_iter()
+                form_urlencoded::parse(query.as_bytes())
                     .find(|(key, _)| key == param)
-                    .map(|(_, value)| value)
+                    .map(|(_, value)| value.into_owned())
             }),
             Scheme::ApiKeyCookie(cookie) => headers
                 .get_all(header::COOKIE)
@@ -141,5 +142,55 @@ pub fn challenge(schemes: &[(&'static str, Scheme)]) -> &'static str {
 }
 
 pub(crate) fn form_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(query).unwrap_or_default()
+    form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// The pairs of a query string, decoded, borrowing from it where nothing needed decoding.
+pub(crate) fn query_pairs(query: &str) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
+    if query.contains(['%', '+']) {
+        return form_urlencoded::parse(query.as_bytes()).collect();
+    }
+    // Nothing to decode: the pairs are slices of the query, as `form_urlencoded` would
+    // borrow them, found without its per-byte decoding passes.
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (Cow::Borrowed(name), Cow::Borrowed(value))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_pairs_decode_as_form_urlencoded_does() {
+        for query in [
+            "",
+            "a=1",
+            "a=1&b=2&a=3",
+            "a&b=",
+            "&&a=1&",
+            "=x",
+            "a=1=2",
+            "a=%20b",
+            "a+b=c+d",
+            "a=%ZZ",
+            "ü=ß",
+        ] {
+            let expected: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect();
+            let found: Vec<(String, String)> = query_pairs(query)
+                .into_iter()
+                .map(|(name, value)| (name.into_owned(), value.into_owned()))
+                .collect();
+            assert_eq!(found, expected, "{query:?}");
+        }
+    }
 }

@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 
 use crate::auth::{self, Credentials, Scheme};
 use crate::rejection::Rejection;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::validate::plan::Plan;
@@ -233,6 +234,8 @@ pub struct ApiSpec {
     /// Compiled validators by operation (the address of its pointer text), for the
     /// operations [`ApiSpec::prepare`] was given.
     plans: HashMap<usize, OperationPlan>,
+    /// [`ApiSpec::accepted`] of the prepared operations, worked out once.
+    accepted: HashMap<usize, Vec<(&'static str, Scheme)>>,
 }
 
 /// The compiled validators of one operation, when every parameter and the body compiled.
@@ -255,6 +258,7 @@ impl ApiSpec {
             schemas: SchemaSet::new(root),
             schemes,
             plans: HashMap::new(),
+            accepted: HashMap::new(),
         }
     }
 
@@ -263,6 +267,8 @@ impl ApiSpec {
     /// compile, or one never prepared, is validated by the interpreter alone.
     pub fn prepare(&mut self, operations: &'static [OperationSpec]) {
         for operation in operations {
+            let accepted = self.accepted(operation).into_owned();
+            self.accepted.insert(plan_key(operation), accepted);
             let compile = |pointer: &str| {
                 self.schemas
                     .of(operation, pointer)
@@ -291,7 +297,10 @@ impl ApiSpec {
     }
 
     /// The schemes `operation` accepts, each once, in the order its `security` names them.
-    pub fn accepted(&self, operation: &OperationSpec) -> Vec<(&'static str, Scheme)> {
+    pub fn accepted(&self, operation: &OperationSpec) -> Cow<'_, [(&'static str, Scheme)]> {
+        if let Some(accepted) = self.accepted.get(&plan_key(operation)) {
+            return Cow::Borrowed(accepted);
+        }
         let mut accepted: Vec<(&'static str, Scheme)> = Vec::new();
         for name in operation.security.iter().flat_map(|all| all.iter()) {
             if let Some((scheme_name, kind)) = self.schemes.iter().find(|(n, _)| n == name)
@@ -300,7 +309,7 @@ impl ApiSpec {
                 accepted.push((scheme_name, *kind));
             }
         }
-        accepted
+        Cow::Owned(accepted)
     }
 }
 
@@ -630,9 +639,10 @@ pub fn validate(
     query: Option<&str>,
     body: &Body,
 ) -> Result<Map<String, Value>, Rejection> {
-    let query_pairs = query.map(auth::form_urlencoded_pairs).unwrap_or_default();
+    let query_pairs = query.map(auth::query_pairs).unwrap_or_default();
     if let Some(plan) = api.plans.get(&plan_key(operation))
-        && let Some(fields) = validate_planned(plan, operation, path_params, headers, &query_pairs, body)
+        && let Some(fields) =
+            validate_planned(plan, operation, path_params, headers, &query_pairs, body)
     {
         return Ok(fields);
     }
@@ -737,7 +747,7 @@ fn validate_planned(
     operation: &OperationSpec,
     path_params: &[(String, String)],
     headers: &HeaderMap,
-    query_pairs: &[(String, String)],
+    query_pairs: &[(Cow<'_, str>, Cow<'_, str>)],
     body: &Body,
 ) -> Option<Map<String, Value>> {
     let mut fields = Map::new();
@@ -755,7 +765,7 @@ fn validate_planned(
                 None if param.required => return None,
                 None => {}
                 Some(raw) => {
-                    fields.insert(param.field.to_owned(), param_plan.run(&raw)?);
+                    fields.insert(param.field.to_owned(), param_plan.run(raw)?);
                 }
             }
         }
@@ -765,7 +775,7 @@ fn validate_planned(
             (Body::Absent, _) if spec.required => return None,
             (Body::Absent, _) => {}
             (Body::Document(document), Some(body_plan)) => {
-                fields.insert("body".to_owned(), body_plan.run(document)?);
+                fields.insert("body".to_owned(), body_plan.run(document.clone())?);
             }
             _ => return None,
         }
@@ -777,7 +787,7 @@ fn raw_param(
     param: &ParamSpec,
     path_params: &[(String, String)],
     headers: &HeaderMap,
-    query: &[(String, String)],
+    query: &[(Cow<'_, str>, Cow<'_, str>)],
 ) -> Option<Value> {
     match param.location {
         Location::Path => path_params
@@ -788,7 +798,7 @@ fn raw_param(
             let values: Vec<Value> = query
                 .iter()
                 .filter(|(name, _)| name == param.name)
-                .map(|(_, value)| Value::String(value.clone()))
+                .map(|(_, value)| Value::String(value.to_string()))
                 .collect();
             (!values.is_empty()).then_some(Value::Array(values))
         }
@@ -796,7 +806,7 @@ fn raw_param(
             .iter()
             .rev()
             .find(|(name, _)| name == param.name)
-            .map(|(_, value)| Value::String(value.clone())),
+            .map(|(_, value)| Value::String(value.to_string())),
         Location::Header => {
             let values: Vec<Value> = headers
                 .get_all(param.name)

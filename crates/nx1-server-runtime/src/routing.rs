@@ -17,6 +17,9 @@ struct Route {
     method: &'static str,
     segments: Vec<Segment>,
     operation: usize,
+    /// Whether a segment takes the rest of the path; if not, a path matches only with as
+    /// many segments as the template, which rules most routes out without a comparison.
+    has_rest: bool,
 }
 
 /// The outcome of matching a request line.
@@ -67,10 +70,16 @@ impl RouteTable {
     pub fn new(routes: &[(&'static str, &str, usize, &[&str])]) -> Self {
         let routes = routes
             .iter()
-            .map(|(method, template, operation, rest)| Route {
-                method,
-                segments: parse(template, rest),
-                operation: *operation,
+            .map(|(method, template, operation, rest)| {
+                let segments = parse(template, rest);
+                Route {
+                    method,
+                    has_rest: segments
+                        .iter()
+                        .any(|segment| matches!(segment, Segment::Rest(_))),
+                    segments,
+                    operation: *operation,
+                }
             })
             .collect();
         RouteTable { routes }
@@ -93,10 +102,17 @@ impl RouteTable {
     }
 
     fn find_exact(&self, method: &str, path: &str) -> Match {
-        let decoded = percent_decode_str(path).decode_utf8_lossy();
-        let parts: Vec<&str> = decoded.split('/').skip(1).collect();
+        let decoded = if path.contains('%') {
+            percent_decode_str(path).decode_utf8_lossy()
+        } else {
+            std::borrow::Cow::Borrowed(path)
+        };
+        let parts = segments(&decoded);
         let mut allowed: Vec<&'static str> = Vec::new();
         for route in &self.routes {
+            if !route.has_rest && route.segments.len() != parts.len() {
+                continue;
+            }
             let Some(params) = matches(&route.segments, &parts) else {
                 continue;
             };
@@ -120,6 +136,25 @@ impl RouteTable {
     }
 }
 
+/// The segments of a path after its leading `/` (`"/a/b/"` → `["a", "b", ""]`), split on
+/// bytes: this runs on every request.
+fn segments(path: &str) -> Vec<&str> {
+    let mut parts = Vec::with_capacity(12);
+    let mut start = None;
+    for (index, byte) in path.bytes().enumerate() {
+        if byte == b'/' {
+            if let Some(from) = start {
+                parts.push(&path[from..index]);
+            }
+            start = Some(index + 1);
+        }
+    }
+    if let Some(from) = start {
+        parts.push(&path[from..]);
+    }
+    parts
+}
+
 fn parse(template: &str, rest: &[&str]) -> Vec<Segment> {
     template
         .split('/')
@@ -138,13 +173,7 @@ fn parse(template: &str, rest: &[&str]) -> Vec<Segment> {
 }
 
 fn matches(segments: &[Segment], parts: &[&str]) -> Option<Vec<(String, String)>> {
-    // Most routes fail on their length or a literal; check those before allocating.
-    let has_rest = segments
-        .iter()
-        .any(|segment| matches!(segment, Segment::Rest(_)));
-    if !has_rest && parts.len() != segments.len() {
-        return None;
-    }
+    // Most routes that get here fail on a literal; check those before allocating.
     let literals_match = segments
         .iter()
         .take_while(|segment| !matches!(segment, Segment::Rest(_)))
@@ -184,6 +213,14 @@ fn matches(segments: &[Segment], parts: &[&str]) -> Option<Vec<(String, String)>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn segments_split_as_str_split_does() {
+        for path in ["/", "/a", "/a/b", "/a/b/", "//a//b", "", "a/b", "/ü/ß"] {
+            let expected: Vec<&str> = path.split('/').skip(1).collect();
+            assert_eq!(segments(path), expected, "{path:?}");
+        }
+    }
 
     fn table() -> RouteTable {
         RouteTable::new(&[

@@ -232,61 +232,58 @@ impl Plan {
     }
 
     /// The coerced value the interpreter would return for `input` without errors, or
-    /// `None` when the input may be invalid.
-    pub(crate) fn run(&self, input: &Value) -> Option<Value> {
+    /// `None` when the input may be invalid. Takes the input, so that what passes as it
+    /// is (most of it) is moved, not copied.
+    pub(crate) fn run(&self, input: Value) -> Option<Value> {
         match self {
-            Plan::Any => Some(input.clone()),
+            Plan::Any => Some(input),
             Plan::Nullable(inner) => match input {
                 Value::Null => Some(Value::Null),
                 _ => inner.run(input),
             },
-            Plan::Choice(values) => match input {
-                Value::String(text) if values.iter().any(|value| value == text) => {
-                    Some(input.clone())
-                }
+            Plan::Choice(values) => match &input {
+                Value::String(text) if values.iter().any(|value| value == text) => Some(input),
                 _ => None,
             },
             Plan::String(format) => {
-                let Value::String(text) = input else {
+                let Value::String(text) = &input else {
                     return None;
                 };
                 match format {
-                    Format::Plain => Some(input.clone()),
+                    Format::Plain => Some(input),
                     Format::Uuid => {
                         let uuid = uuid::Uuid::parse_str(text).ok()?;
                         let mut buffer = uuid::Uuid::encode_buffer();
                         let canonical = uuid.hyphenated().encode_lower(&mut buffer);
                         Some(if canonical == text {
-                            input.clone()
+                            input
                         } else {
                             Value::String(canonical.to_owned())
                         })
                     }
-                    Format::DateTime => speedate::DateTime::parse_str(text)
-                        .is_ok()
-                        .then(|| input.clone()),
-                    Format::Date => speedate::Date::parse_str(text)
-                        .is_ok()
-                        .then(|| input.clone()),
+                    Format::DateTime => {
+                        speedate::DateTime::parse_str(text).is_ok().then_some(input)
+                    }
+                    Format::Date => speedate::Date::parse_str(text).is_ok().then_some(input),
                 }
             }
-            Plan::Integer => match input {
-                Value::Number(number) if number.is_i64() => Some(input.clone()),
+            Plan::Integer => match &input {
+                Value::Number(number) if number.is_i64() => Some(input),
                 Value::String(text) if is_integer_text(text.trim()) => {
                     text.trim().parse::<i64>().ok().map(Value::from)
                 }
                 _ => None,
             },
-            Plan::Number => match input {
-                Value::Number(_) => Some(input.clone()),
+            Plan::Number => match &input {
+                Value::Number(_) => Some(input),
                 Value::String(text) => match text.trim().parse::<f64>() {
                     Ok(value) if value.is_finite() => Some(serde_json::json!(value)),
                     _ => None,
                 },
                 _ => None,
             },
-            Plan::Boolean => match input {
-                Value::Bool(_) => Some(input.clone()),
+            Plan::Boolean => match &input {
+                Value::Bool(_) => Some(input),
                 Value::Number(number) => match number.as_f64() {
                     Some(0.0) => Some(Value::Bool(false)),
                     Some(1.0) => Some(Value::Bool(true)),
@@ -301,7 +298,7 @@ impl Plan {
             },
             Plan::Array(items) => match input {
                 Value::Array(values) => values
-                    .iter()
+                    .into_iter()
                     .map(|value| items.run(value))
                     .collect::<Option<Vec<_>>>()
                     .map(Value::Array),
@@ -312,12 +309,12 @@ impl Plan {
                 required,
                 forbid_extra,
             } => {
-                let Value::Object(fields) = input else {
+                let Value::Object(mut fields) = input else {
                     return None;
                 };
                 let mut out = Map::new();
                 for (name, plan) in properties {
-                    match fields.get(name) {
+                    match fields.remove(name) {
                         Some(value) => {
                             out.insert(name.clone(), plan.run(value)?);
                         }
@@ -325,11 +322,8 @@ impl Plan {
                         None => {}
                     }
                 }
-                if *forbid_extra
-                    && fields
-                        .keys()
-                        .any(|key| !properties.iter().any(|(name, _)| name == key))
-                {
+                // What is left are the fields the model does not name.
+                if *forbid_extra && !fields.is_empty() {
                     return None;
                 }
                 Some(Value::Object(out))
@@ -471,14 +465,14 @@ mod tests {
         let set = set();
         let (mut accepted, mut deferred) = (0, 0);
         for schema in schemas() {
-            let plan = Plan::compile(&set, &schema)
-                .unwrap_or_else(|| panic!("{schema} should compile"));
+            let plan =
+                Plan::compile(&set, &schema).unwrap_or_else(|| panic!("{schema} should compile"));
             for input in inputs() {
                 for source in [Source::Text, Source::Json] {
                     let mut errors = Vec::new();
                     let mut loc = vec![LocItem::from("body")];
                     let value = set.validate(&schema, &input, source, &mut loc, &mut errors);
-                    match plan.run(&input) {
+                    match plan.run(input.clone()) {
                         Some(planned) => {
                             accepted += 1;
                             assert!(errors.is_empty(), "{schema} accepted {input}: {errors:?}");

@@ -103,6 +103,7 @@ def main():
     servers = {
         "generated": ([args.serve, "generated", "127.0.0.1:18081"], "http://127.0.0.1:18081"),
         "hand-written": ([args.serve, "hand-written", "127.0.0.1:18082"], "http://127.0.0.1:18082"),
+        "layers": ([args.serve, "hand-written-layers", "127.0.0.1:18084"], "http://127.0.0.1:18084"),
         "fastapi": ([args.python, "-m", "uvicorn", "app:app", "--port", "18083", "--log-level",
                      "warning", "--no-access-log"], "http://127.0.0.1:18083"),
     }
@@ -121,7 +122,7 @@ def main():
                     file.write(lua(method, path, psk, body))
                 for _, base in servers.values():
                     check(base, method, path, psk, body, expected)
-                runs = {"generated": [], "hand-written": []}
+                runs = {"generated": [], "hand-written": [], "layers": []}
                 for _ in range(args.rounds):
                     for side in runs:
                         runs[side].append(wrk(servers[side][1], script, args.seconds,
@@ -130,23 +131,31 @@ def main():
                 median = {side: tuple(statistics.median(run[i] for run in results)
                                       for i in range(3))
                           for side, results in runs.items()}
-                rows.append((name, median["generated"], median["hand-written"], fastapi))
+                rows.append((name, median["generated"], median["hand-written"], median["layers"],
+                             fastapi))
                 print(f"load: {name} done", file=sys.stderr)
     finally:
         for process in processes:
             process.terminate()
         for process in processes:
             process.wait()
-    print(f"wrk -t1 -c{args.connections} -d{args.seconds}s --latency; "
-          f"{args.rounds} alternating rounds of the two Rust servers, medians; FastAPI one run.\n")
-    print("| scenario | generated req/s | hand-written req/s | ratio | generated p50 / p99 | "
-          "hand-written p50 / p99 | FastAPI req/s | generated ÷ FastAPI |")
+    print(f"wrk -t1 -c{args.connections} -d{args.seconds}s --latency; {args.rounds} rounds "
+          "alternating the three Rust servers, medians; FastAPI one run.\n")
+    print("| scenario | generated req/s | hand-written req/s | ratio | hand-written + layers "
+          "req/s | ratio | FastAPI req/s | generated ÷ FastAPI |")
     print("|---|---|---|---|---|---|---|---|")
-    for name, generated, baseline, fastapi in rows:
+    for name, generated, baseline, layers, fastapi in rows:
         print(f"| {name} | {generated[0]:,.0f} | {baseline[0]:,.0f} | "
-              f"{generated[0] / baseline[0]:.2f}× | {generated[1]:.2f} / {generated[2]:.2f} ms | "
-              f"{baseline[1]:.2f} / {baseline[2]:.2f} ms | {fastapi[0]:,.0f} | "
+              f"{generated[0] / baseline[0]:.2f}× | {layers[0]:,.0f} | "
+              f"{generated[0] / layers[0]:.2f}× | {fastapi[0]:,.0f} | "
               f"{generated[0] / fastapi[0]:.1f}× |")
+    print("\n| scenario | generated p50 / p99 | hand-written p50 / p99 | "
+          "hand-written + layers p50 / p99 | FastAPI p50 / p99 |")
+    print("|---|---|---|---|---|")
+    for name, generated, baseline, layers, fastapi in rows:
+        cells = " | ".join(f"{side[1]:.2f} / {side[2]:.2f} ms"
+                           for side in (generated, baseline, layers, fastapi))
+        print(f"| {name} | {cells} |")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 //! The generated router against a hand-written axum handler doing the same work (PSK check,
 //! the repeated `ids` parsed as UUIDs, the items answered as JSON; the status writeback's
-//! JSON body read and a job answered), in process through `oneshot`, body read to the end.
+//! JSON body read and a job answered), in process through `oneshot`, body read to the end;
+//! then against the same service with tower-http's request id, trace, timeout and limits.
 //! `cargo bench -p nx1-bench --bench server`
 
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use nx1_bench::{compare, header as table_header};
 use tower::ServiceExt;
 use uuid::Uuid;
 
-use nx1_bench::services::{Generated, PSK, hand_written};
+use nx1_bench::services::{Generated, PSK, hand_written, hand_written_with_layers};
 
 // ----------------------------------------------------------------------------------------
 
@@ -44,6 +45,7 @@ fn main() {
         .expect("a runtime");
     let generated = nx1_server::router(Generated);
     let baseline = hand_written();
+    let layered = hand_written_with_layers();
     let two = Arc::new(format!("/api/automl/train/jobs/status?{}", ids(2)));
     let hundred = Arc::new(format!("/api/automl/train/jobs/status?{}", ids(100)));
     let invalid = Arc::new("/api/automl/train/jobs/status?ids=nope".to_owned());
@@ -100,17 +102,28 @@ fn main() {
                 .to_bytes();
         });
     };
-    println!("{}", table_header("generated router", "hand-written axum"));
     // `NX1_BENCH_ONLY=401` runs the scenarios whose name contains it (for profiling one).
     let only = std::env::var("NX1_BENCH_ONLY").unwrap_or_default();
-    for (name, make, expected) in scenarios.iter().filter(|(name, ..)| name.contains(&only)) {
-        let comparison = compare(
-            name,
-            9,
-            2_000,
-            || call(&generated, make(), *expected),
-            || call(&baseline, make(), *expected),
-        );
-        println!("{}", comparison.row());
+    let chosen: Vec<_> = scenarios
+        .iter()
+        .filter(|(name, ..)| name.contains(&only))
+        .collect();
+    let baselines = [
+        ("hand-written axum", &baseline),
+        ("hand-written axum + tower-http layers", &layered),
+    ];
+    for (title, against) in baselines {
+        println!("{}", table_header("generated router", title));
+        for (name, make, expected) in &chosen {
+            let comparison = compare(
+                name,
+                9,
+                2_000,
+                || call(&generated, make(), *expected),
+                || call(against, make(), *expected),
+            );
+            println!("{}", comparison.row());
+        }
+        println!();
     }
 }

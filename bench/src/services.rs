@@ -190,3 +190,25 @@ pub fn hand_written() -> Router {
         .route("/api/automl/train/jobs/status", get(statuses))
         .route("/api/automl/train/jobs/{job_id}/status", put(writeback))
 }
+
+/// [`hand_written`] with what the generated router does on top of the operation, made of
+/// tower-http's layers as a careful author would add them: a request id set and echoed, a
+/// `tracing` span per request, a timeout, a body limit and a concurrency limit.
+pub fn hand_written_with_layers() -> Router {
+    use std::time::Duration;
+    use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+
+    let request_id = axum::http::HeaderName::from_static("x-request-id");
+    hand_written()
+        .layer(tower::limit::ConcurrencyLimitLayer::new(512))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            16 * 1024 * 1024,
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::GATEWAY_TIMEOUT,
+            Duration::from_secs(60),
+        ))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}

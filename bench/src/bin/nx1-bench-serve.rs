@@ -1,16 +1,16 @@
 //! Serves one side of the server benchmark on loopback for a load generator:
-//! `nx1-bench-serve generated|hand-written ADDR`. The generated router runs under
+//! `nx1-bench-serve generated|hand-written|hand-written-layers ADDR`. The generated router runs under
 //! `nx1_server::serve` (what an implementation of the trait is served with, limits and
 //! timeouts on), the hand-written service under `axum::serve`, as its author would.
 
 use anyhow::{Context, bail};
-use nx1_bench::services::{Generated, hand_written};
+use nx1_bench::services::{Generated, hand_written, hand_written_with_layers};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let (Some(side), Some(address)) = (args.next(), args.next()) else {
-        bail!("usage: nx1-bench-serve generated|hand-written ADDR");
+        bail!("usage: nx1-bench-serve generated|hand-written|hand-written-layers ADDR");
     };
     let listener = tokio::net::TcpListener::bind(&address)
         .await
@@ -23,7 +23,10 @@ async fn main() -> anyhow::Result<()> {
             nx1_server::serve(listener, router, &config).await?;
         }
         "hand-written" => axum::serve(listener, hand_written()).await?,
-        other => bail!("unknown side {other}: expected generated or hand-written"),
+        "hand-written-layers" => axum::serve(listener, hand_written_with_layers()).await?,
+        other => {
+            bail!("unknown side {other}: expected generated, hand-written or hand-written-layers")
+        }
     }
     Ok(())
 }

@@ -253,6 +253,11 @@ impl Plan {
                     Format::Plain => Some(input),
                     Format::Uuid => {
                         let uuid = uuid::Uuid::parse_str(text).ok()?;
+                        // 36 characters parse only in the hyphenated form; without capitals
+                        // it is already the canonical text.
+                        if text.len() == 36 && !text.bytes().any(|byte| byte.is_ascii_uppercase()) {
+                            return Some(input);
+                        }
                         let mut buffer = uuid::Uuid::encode_buffer();
                         let canonical = uuid.hyphenated().encode_lower(&mut buffer);
                         Some(if canonical == text {

@@ -5,6 +5,7 @@
 //! it says which are missing rather than skipping them silently.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use nx1_bench::compare;
 
@@ -16,6 +17,47 @@ fn load(path: &Path) -> nx1_codegen::Document {
     nx1_codegen::load_file(path).unwrap_or_else(|err| panic!("{err}"))
 }
 
+/// The median wall time of `runs` runs of openapi-generator's `rust-axum` generator on
+/// `spec` (a JVM process each, as it is used), or why it could not run.
+fn openapi_generator(jar: &Path, spec: &Path, runs: usize) -> Result<Duration, String> {
+    let out = std::env::temp_dir().join(format!(
+        "nx1-bench-openapi-generator-{}",
+        std::process::id()
+    ));
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let _ = std::fs::remove_dir_all(&out);
+        let started = Instant::now();
+        let output = std::process::Command::new("java")
+            .arg("-jar")
+            .arg(jar)
+            .args(["generate", "-g", "rust-axum", "--skip-validate-spec", "-i"])
+            .arg(spec)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .map_err(|err| format!("cannot run java: {err}"))?;
+        times.push(started.elapsed());
+        if !output.status.success() {
+            let text = String::from_utf8_lossy(&output.stdout);
+            let last = text
+                .lines()
+                .filter(|line| !line.trim().is_empty())
+                .last()
+                .unwrap_or("");
+            let _ = std::fs::remove_dir_all(&out);
+            return Err(format!(
+                "failed ({}): {}",
+                output.status,
+                last.replace('|', "/")
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    times.sort();
+    Ok(times[times.len() / 2])
+}
+
 fn main() {
     let shared = root().join("../shared/specs");
     let specs = [
@@ -23,8 +65,11 @@ fn main() {
         shared.join("openai-openapi.yaml"),
         shared.join("fastapi-airflow.yaml"),
     ];
+    // `bench/run.sh` installs openapi-generator (its jar ships in the PyPI package) and
+    // names the jar here; without it that column says so.
+    let jar = std::env::var_os("NX1_OPENAPI_GENERATOR_JAR").map(PathBuf::from);
     println!(
-        "| spec | load + normalise + client + server | load alone | ratio |\n|---|---|---|---|"
+        "| spec | load + normalise + client + server | load alone | ratio | openapi-generator rust-axum | nx1 ÷ openapi-generator |\n|---|---|---|---|---|---|"
     );
     for spec in &specs {
         if !spec.is_file() {
@@ -47,8 +92,22 @@ fn main() {
                 let _ = load(spec);
             },
         );
+        let peer = match &jar {
+            Some(jar) => openapi_generator(jar, spec, if text_len > 1_000_000 { 1 } else { 3 }),
+            None => Err("not run: set NX1_OPENAPI_GENERATOR_JAR (bench/run.sh does)".into()),
+        };
+        let (peer_cell, ratio_cell) = match peer {
+            Ok(time) => (
+                format!("{:.0} ms", time.as_secs_f64() * 1e3),
+                format!(
+                    "{:.3}×",
+                    comparison.candidate.as_secs_f64() / time.as_secs_f64()
+                ),
+            ),
+            Err(why) => (why, String::new()),
+        };
         println!(
-            "| {} | {:.0} ms | {:.0} ms | {:.1}× |",
+            "| {} | {:.0} ms | {:.0} ms | {:.1}× | {peer_cell} | {ratio_cell} |",
             comparison.name,
             comparison.candidate.as_secs_f64() * 1e3,
             comparison.baseline.as_secs_f64() * 1e3,

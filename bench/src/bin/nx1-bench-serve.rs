@@ -22,6 +22,10 @@ async fn main() -> anyhow::Result<()> {
             let router = nx1_server::router_with(Generated, config.clone());
             nx1_server::serve(listener, router, &config).await?;
         }
+        // The generated router under plain `axum::serve`: what the serving loop costs.
+        "generated-axum-serve" => {
+            axum::serve(listener, nx1_server::router(Generated)).await?;
+        }
         "hand-written" => axum::serve(listener, hand_written()).await?,
         "hand-written-layers" => axum::serve(listener, hand_written_with_layers()).await?,
         other => {

@@ -38,7 +38,7 @@ new_crate() { # name, [dependencies] body, main.rs body
 
 # 1. nx1-client as users depend on it (a path or git dependency).
 new_crate ours "nx1-client = { path = \"$root\" }"
-echo 'fn main() { let _ = nx1_client::Client::new("http://127.0.0.1:9"); }' > "$work/ours/src/main.rs"
+echo 'fn main() { let _ = nx1_client::Client::builder().base_url("http://127.0.0.1:9").psk("x").build(); }' > "$work/ours/src/main.rs"
 
 # 2. progenitor in build.rs over the adapted spec.
 new_crate plain-build "$runtime_deps"

@@ -112,8 +112,20 @@ pub(crate) fn run_progenitor(
     origin: &str,
     config: &ClientConfig,
 ) -> Result<(TokenStream, TokenStream, Fidelity), SpecError> {
+    run_progenitor_as(spec, origin, config, progenitor::InterfaceStyle::Positional)
+}
+
+/// [`run_progenitor`] with the interface style chosen. The builder style is also what makes
+/// typify write a builder for every struct (`types::X::builder()`), which the server's
+/// `types` module wants: implementations build responses with many fields.
+pub(crate) fn run_progenitor_as(
+    spec: &openapiv3::OpenAPI,
+    origin: &str,
+    config: &ClientConfig,
+    interface: progenitor::InterfaceStyle,
+) -> Result<(TokenStream, TokenStream, Fidelity), SpecError> {
     let mut settings = progenitor::GenerationSettings::new();
-    settings.with_interface(progenitor::InterfaceStyle::Positional);
+    settings.with_interface(interface);
     if let Some(inner) = &config.inner_type {
         let inner: TokenStream = inner.parse().map_err(|_| {
             SpecError::whole(origin, format!("inner type `{inner}` is not a Rust path"))

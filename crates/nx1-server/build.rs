@@ -3,6 +3,7 @@
 fn main() -> std::process::ExitCode {
     let config = nx1_codegen::ServerConfig {
         trait_name: "Nx1Api".to_owned(),
+        builders: true,
         ..nx1_codegen::ServerConfig::default()
     };
     nx1_codegen::build_script::run("../../openapi.yaml", "server.rs", |prepared| {

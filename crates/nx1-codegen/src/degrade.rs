@@ -13,7 +13,7 @@ use std::panic;
 use proc_macro2::TokenStream;
 use serde_json::{Value, json};
 
-use crate::backend::{ClientConfig, Fidelity, run_progenitor_as, to_openapiv3};
+use crate::backend::{ClientConfig, Fidelity, run_progenitor, to_openapiv3};
 use crate::error::SpecError;
 use crate::pointer::{self, child};
 use crate::spec::{HTTP_METHODS, Note};
@@ -426,15 +426,8 @@ fn try_generate(
     origin: &str,
     spec: &openapiv3::OpenAPI,
 ) -> Result<(TokenStream, Fidelity), SpecError> {
-    // The types only (the server's `types` module); the builder style gives each struct a
-    // builder, and the client's own methods come from a positional run of their own.
-    run_progenitor_as(
-        spec,
-        origin,
-        &ClientConfig::default(),
-        progenitor::InterfaceStyle::Builder,
-    )
-    .map(|(_, types, fidelity)| (types, fidelity))
+    run_progenitor(spec, origin, &ClientConfig::default())
+        .map(|(_, types, fidelity)| (types, fidelity))
 }
 
 struct Search<'a> {

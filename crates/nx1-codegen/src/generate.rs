@@ -251,17 +251,47 @@ pub struct GeneratedServer {
     pub operations: usize,
 }
 
+/// The server's `types` again, from a builder-style progenitor run: typify then writes a
+/// builder for every struct. Unset nullable optionals are written as `null`, as in
+/// [`Prepared`]'s types.
+fn builder_types(prepared: &Prepared) -> Result<TokenStream, SpecError> {
+    let (_, types, _) = crate::backend::run_progenitor_as(
+        &prepared.spec,
+        &prepared.origin,
+        &ClientConfig::default(),
+        progenitor::InterfaceStyle::Builder,
+    )?;
+    let nulls = crate::nulls::null_fields(&prepared.original, &prepared.components);
+    with_nulls(&prepared.origin, types, &nulls)
+}
+
 /// Generates the axum server stubs for a prepared spec.
 pub fn generate_server(
     prepared: &Prepared,
     config: &ServerConfig,
 ) -> Result<GeneratedServer, SpecError> {
-    let notes = Vec::new();
+    let mut notes = Vec::new();
+    let types = if config.builders {
+        match builder_types(prepared) {
+            Ok(types) => types,
+            Err(err) => {
+                notes.push(Note {
+                    pointer: String::new(),
+                    message: format!(
+                        "the types have no builders: progenitor could not write them ({err})"
+                    ),
+                });
+                prepared.types.clone()
+            }
+        }
+    } else {
+        prepared.types.clone()
+    };
     let tokens = server::emit(
         &prepared.server_operations,
         &prepared.security,
         &prepared.original,
-        prepared.types.clone(),
+        types,
         config,
     )
     .map_err(|message| {

@@ -19,6 +19,10 @@ pub struct ServerConfig {
     pub trait_name: String,
     /// The path of the runtime crate in the including crate.
     pub runtime: String,
+    /// Give every struct of `types` a builder (`types::X::builder().field(..).try_into()`),
+    /// so that implementations name only the fields they set. It roughly triples the
+    /// `types` code, hence the compile time of the server crate; off by default.
+    pub builders: bool,
 }
 
 impl Default for ServerConfig {
@@ -26,6 +30,7 @@ impl Default for ServerConfig {
         ServerConfig {
             trait_name: "Api".into(),
             runtime: "::nx1_server_runtime".into(),
+            builders: false,
         }
     }
 }

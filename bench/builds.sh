@@ -132,7 +132,7 @@ scripts=$(python3 - target/cargo-timings/cargo-timing.html <<'PY'
 import json, re, sys
 html = open(sys.argv[1]).read()
 units = json.loads(re.search(r"const UNIT_DATA = (\[.*?\]);\n", html, re.S).group(1))
-runs = [u for u in units if u.get("mode") == "run-custom-build"]
+runs = [u for u in units if u.get("mode") == "run-custom-build" and u["duration"] > 0.01]
 print(", ".join(f"{u['name']} {u['duration']:.2f} s" for u in runs) or "none")
 PY
 )

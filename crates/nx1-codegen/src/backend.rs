@@ -11,7 +11,7 @@ use crate::error::SpecError;
 use crate::pointer;
 
 /// How the generated client is wired into the crate that includes it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientConfig {
     /// A path to a type stored in the client and handed to its hooks (credentials, say).
     pub inner_type: Option<String>,

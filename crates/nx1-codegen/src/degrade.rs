@@ -26,6 +26,9 @@ pub struct Generable {
     pub degraded: Vec<String>,
     /// The `types` module (the same whatever the client's configuration).
     pub types: TokenStream,
+    /// The whole client for the default [`ClientConfig`], from the same progenitor run,
+    /// so that a default-configured client costs no second run.
+    pub default_client: TokenStream,
     pub fidelity: Fidelity,
 }
 
@@ -39,7 +42,7 @@ pub fn generable(
     // Panics are expected here and reported as notes or errors; the hook would print each.
     let quiet = Quiet::new();
     let first = match try_generate(origin, &spec) {
-        Ok((types, fidelity)) => return Ok(Generable::new(spec, Vec::new(), types, fidelity)),
+        Ok(generated) => return Ok(Generable::new(spec, Vec::new(), generated)),
         Err(err) => err,
     };
     // typify checks defaults against the types it derives and cannot for some composites
@@ -54,8 +57,8 @@ pub fn generable(
             ),
         });
         let spec = readable(origin, &mut value, notes)?;
-        if let Ok((types, fidelity)) = try_generate(origin, &spec) {
-            return Ok(Generable::new(spec, Vec::new(), types, fidelity));
+        if let Ok(generated) = try_generate(origin, &spec) {
+            return Ok(Generable::new(spec, Vec::new(), generated));
         }
     }
 
@@ -91,21 +94,21 @@ pub fn generable(
         .map(|(pointer, _)| pointer)
         .collect();
     let spec = to_openapiv3(origin, value)?;
-    let (types, fidelity) = try_generate(origin, &spec)?;
-    Ok(Generable::new(spec, pointers, types, fidelity))
+    let generated = try_generate(origin, &spec)?;
+    Ok(Generable::new(spec, pointers, generated))
 }
 
 impl Generable {
     fn new(
         spec: openapiv3::OpenAPI,
         degraded: Vec<String>,
-        types: TokenStream,
-        fidelity: Fidelity,
+        (default_client, types, fidelity): (TokenStream, TokenStream, Fidelity),
     ) -> Self {
         Generable {
             spec,
             degraded,
             types,
+            default_client,
             fidelity,
         }
     }
@@ -421,13 +424,13 @@ fn every_ref(
     });
 }
 
-/// Generates with the default configuration; the types and their fidelity on success.
+/// Generates with the default configuration; the client, the types and their fidelity on
+/// success.
 fn try_generate(
     origin: &str,
     spec: &openapiv3::OpenAPI,
-) -> Result<(TokenStream, Fidelity), SpecError> {
+) -> Result<(TokenStream, TokenStream, Fidelity), SpecError> {
     run_progenitor(spec, origin, &ClientConfig::default())
-        .map(|(_, types, fidelity)| (types, fidelity))
 }
 
 struct Search<'a> {

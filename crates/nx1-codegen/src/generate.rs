@@ -44,6 +44,10 @@ pub struct Prepared {
     /// FastAPI answers, while the client leaves them out of requests (absent and `null`
     /// can mean different things to an update).
     types: TokenStream,
+    /// progenitor's client for the default [`ClientConfig`], made while preparing: a
+    /// default-configured client (`cargo xtask generate`, most `build.rs` uses) then costs
+    /// no second progenitor run, the largest part of generating for a large spec.
+    default_client: TokenStream,
     /// Each component schema of the spec as written, with the Rust type it became
     /// (`types::<name>`).
     pub components: Vec<(String, String)>,
@@ -107,6 +111,7 @@ fn prepare_parsed(mut doc: Document) -> Result<Prepared, SpecError> {
         spec,
         mut degraded,
         types,
+        default_client,
         fidelity,
     } = crate::degrade::generable(&doc.origin, doc.value, &mut notes)?;
     // Mends that left a schema untyped (a dangling `$ref`, say) count as losses too.
@@ -132,6 +137,7 @@ fn prepare_parsed(mut doc: Document) -> Result<Prepared, SpecError> {
         degraded,
         components,
         types,
+        default_client,
         text: String::new(),
     })
 }
@@ -165,7 +171,11 @@ pub fn generate_client(
     config: &ClientConfig,
 ) -> Result<GeneratedClient, SpecError> {
     let notes = Vec::new();
-    let (generated, _, _) = run_progenitor(&prepared.spec, &prepared.origin, config)?;
+    let generated = if *config == ClientConfig::default() {
+        prepared.default_client.clone()
+    } else {
+        run_progenitor(&prepared.spec, &prepared.origin, config)?.0
+    };
     let extra = custom::methods(&prepared.set_aside).map_err(|message| {
         SpecError::whole(
             &prepared.origin,

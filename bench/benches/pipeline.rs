@@ -42,8 +42,7 @@ fn openapi_generator(jar: &Path, spec: &Path, runs: usize) -> Result<Duration, S
             let text = String::from_utf8_lossy(&output.stdout);
             let last = text
                 .lines()
-                .filter(|line| !line.trim().is_empty())
-                .last()
+                .rfind(|line| !line.trim().is_empty())
                 .unwrap_or("");
             let _ = std::fs::remove_dir_all(&out);
             return Err(format!(

@@ -40,11 +40,9 @@ new_crate() { # name, [dependencies] body, main.rs body
 new_crate ours "nx1-client = { path = \"$root\" }"
 echo 'fn main() { let _ = nx1_client::Client::builder().base_url("http://127.0.0.1:9").psk("x").build(); }' > "$work/ours/src/main.rs"
 
-# 2. progenitor in build.rs over the adapted spec.
+# 2. progenitor in build.rs over the adapted spec (prettyplease and syn as its README has them).
 new_crate plain-build "$runtime_deps"
 printf '\n[build-dependencies]\n%s\nprettyplease = "0.2"\nserde_json = "1"\nsyn = "2"\n' "$progenitor_dep" >> "$work/plain-build/Cargo.toml"
-# prettyplease and syn as progenitor's README pins them for its generator's output.
-sed -i 's/^prettyplease = "0.2"/prettyplease = "0.2"/' "$work/plain-build/Cargo.toml"
 cat > "$work/plain-build/build.rs" <<'RS'
 fn main() {
     let src = "../spec/spec.json";

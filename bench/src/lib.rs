@@ -18,6 +18,23 @@ impl Comparison {
         self.baseline.as_secs_f64() / self.candidate.as_secs_f64()
     }
 
+    /// Time of the candidate relative to the baseline: above 1, the candidate costs more.
+    pub fn cost_ratio(&self) -> f64 {
+        self.candidate.as_secs_f64() / self.baseline.as_secs_f64()
+    }
+
+    /// `| name | candidate ms | baseline ms{note} | cost× |`, for comparisons against the
+    /// work any tool must do (parsing), where the cost ratio reads better than throughput.
+    pub fn cost_row(&self, decimals: usize, note: &str) -> String {
+        format!(
+            "| {} | {:.decimals$} ms | {:.decimals$} ms{note} | {:.2}× |",
+            self.name,
+            self.candidate.as_secs_f64() * 1e3,
+            self.baseline.as_secs_f64() * 1e3,
+            self.cost_ratio()
+        )
+    }
+
     pub fn row(&self) -> String {
         format!(
             "| {} | {:.1} µs | {:.1} µs | {:.2}× |",

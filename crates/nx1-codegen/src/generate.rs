@@ -48,6 +48,8 @@ pub struct Prepared {
     /// default-configured client (`cargo xtask generate`, most `build.rs` uses) then costs
     /// no second progenitor run, the largest part of generating for a large spec.
     default_client: TokenStream,
+    /// The fields written as `null` when unset, for builder-style types made later.
+    nulls: crate::nulls::NullFields,
     /// Each component schema of the spec as written, with the Rust type it became
     /// (`types::<name>`).
     pub components: Vec<(String, String)>,
@@ -138,6 +140,7 @@ fn prepare_parsed(mut doc: Document) -> Result<Prepared, SpecError> {
         components,
         types,
         default_client,
+        nulls,
         text: String::new(),
     })
 }
@@ -271,8 +274,7 @@ fn builder_types(prepared: &Prepared) -> Result<TokenStream, SpecError> {
         &ClientConfig::default(),
         progenitor::InterfaceStyle::Builder,
     )?;
-    let nulls = crate::nulls::null_fields(&prepared.original, &prepared.components);
-    with_nulls(&prepared.origin, types, &nulls)
+    with_nulls(&prepared.origin, types, &prepared.nulls)
 }
 
 /// Generates the axum server stubs for a prepared spec.

@@ -231,14 +231,19 @@ impl SchemaSet {
 pub struct ApiSpec {
     pub schemas: SchemaSet,
     pub schemes: &'static [(&'static str, Scheme)],
-    /// Compiled validators by operation (the address of its pointer text), for the
-    /// operations [`ApiSpec::prepare`] was given.
-    plans: HashMap<usize, OperationPlan, BuildAddressHasher>,
-    /// [`ApiSpec::accepted`] of the prepared operations, worked out once.
-    accepted: HashMap<usize, Vec<(&'static str, Scheme)>, BuildAddressHasher>,
+    /// What [`ApiSpec::prepare`] worked out once per operation, by the address of the
+    /// operation's pointer text.
+    prepared: HashMap<usize, Prepared, BuildAddressHasher>,
 }
 
-/// The compiled validators of one operation, when every parameter and the body compiled.
+/// One operation's per-request work done ahead: the schemes it accepts, and its compiled
+/// validators when every parameter and the body compiled.
+#[derive(Debug)]
+struct Prepared {
+    accepted: Vec<(&'static str, Scheme)>,
+    plan: Option<OperationPlan>,
+}
+
 #[derive(Debug)]
 struct OperationPlan {
     params: Vec<Plan>,
@@ -283,8 +288,7 @@ impl ApiSpec {
         ApiSpec {
             schemas: SchemaSet::new(root),
             schemes,
-            plans: HashMap::default(),
-            accepted: HashMap::default(),
+            prepared: HashMap::default(),
         }
     }
 
@@ -293,39 +297,37 @@ impl ApiSpec {
     /// compile, or one never prepared, is validated by the interpreter alone.
     pub fn prepare(&mut self, operations: &'static [OperationSpec]) {
         for operation in operations {
-            let accepted = self.accepted(operation).into_owned();
-            self.accepted.insert(plan_key(operation), accepted);
             let compile = |pointer: &str| {
                 self.schemas
                     .of(operation, pointer)
                     .and_then(|schema| Plan::compile(&self.schemas, schema))
             };
-            let params: Option<Vec<Plan>> = operation
-                .params
-                .iter()
-                .map(|param| compile(param.schema))
-                .collect();
-            let body = match operation.body {
-                Some(body) if matches!(body.media, Media::Json | Media::Form) => {
-                    match compile(body.schema) {
-                        Some(plan) => Some(plan),
-                        None => continue,
+            let plan = (|| {
+                let params = operation
+                    .params
+                    .iter()
+                    .map(|param| compile(param.schema))
+                    .collect::<Option<Vec<Plan>>>()?;
+                let body = match operation.body {
+                    None => None,
+                    Some(body) if matches!(body.media, Media::Json | Media::Form) => {
+                        Some(compile(body.schema)?)
                     }
-                }
-                Some(_) => continue,
-                None => None,
-            };
-            if let Some(params) = params {
-                self.plans
-                    .insert(plan_key(operation), OperationPlan { params, body });
-            }
+                    // Multipart and raw bodies: the interpreter reads them.
+                    Some(_) => return None,
+                };
+                Some(OperationPlan { params, body })
+            })();
+            let accepted = self.accepted(operation).into_owned();
+            self.prepared
+                .insert(plan_key(operation), Prepared { accepted, plan });
         }
     }
 
     /// The schemes `operation` accepts, each once, in the order its `security` names them.
     pub fn accepted(&self, operation: &OperationSpec) -> Cow<'_, [(&'static str, Scheme)]> {
-        if let Some(accepted) = self.accepted.get(&plan_key(operation)) {
-            return Cow::Borrowed(accepted);
+        if let Some(prepared) = self.prepared.get(&plan_key(operation)) {
+            return Cow::Borrowed(&prepared.accepted);
         }
         let mut accepted: Vec<(&'static str, Scheme)> = Vec::new();
         for name in operation.security.iter().flat_map(|all| all.iter()) {
@@ -666,7 +668,10 @@ pub fn validate(
     body: &Body,
 ) -> Result<Map<String, Value>, Rejection> {
     let query_pairs = query.map(auth::query_pairs).unwrap_or_default();
-    if let Some(plan) = api.plans.get(&plan_key(operation))
+    if let Some(plan) = api
+        .prepared
+        .get(&plan_key(operation))
+        .and_then(|prepared| prepared.plan.as_ref())
         && let Some(fields) =
             validate_planned(plan, operation, path_params, headers, &query_pairs, body)
     {
@@ -674,34 +679,26 @@ pub fn validate(
     }
     let mut fields = Map::new();
     let mut errors = Vec::new();
-    for location in [
-        Location::Path,
-        Location::Query,
-        Location::Header,
-        Location::Cookie,
-    ] {
-        for param in operation
-            .params
-            .iter()
-            .filter(|param| param.location == location)
-        {
-            let raw = raw_param(param, path_params, headers, &query_pairs);
-            let mut loc = vec![LocItem::from(location.name()), LocItem::from(param.name)];
-            let schema = api
-                .schemas
-                .of(operation, param.schema)
-                .unwrap_or(&Value::Null);
-            match raw {
-                None if param.required => {
-                    errors.push(ValidationError::missing(&loc, Value::Null));
-                }
-                None => {}
-                Some(raw) => {
-                    let value =
-                        api.schemas
-                            .validate(schema, &raw, Source::Text, &mut loc, &mut errors);
-                    fields.insert(param.field.to_owned(), value);
-                }
+    for (_, param) in in_fastapi_order(operation.params) {
+        let raw = raw_param(param, path_params, headers, &query_pairs);
+        let mut loc = vec![
+            LocItem::from(param.location.name()),
+            LocItem::from(param.name),
+        ];
+        let schema = api
+            .schemas
+            .of(operation, param.schema)
+            .unwrap_or(&Value::Null);
+        match raw {
+            None if param.required => {
+                errors.push(ValidationError::missing(&loc, Value::Null));
+            }
+            None => {}
+            Some(raw) => {
+                let value = api
+                    .schemas
+                    .validate(schema, &raw, Source::Text, &mut loc, &mut errors);
+                fields.insert(param.field.to_owned(), value);
             }
         }
     }
@@ -777,22 +774,12 @@ fn validate_planned(
     body: &Body,
 ) -> Option<Map<String, Value>> {
     let mut fields = Map::new();
-    for location in [
-        Location::Path,
-        Location::Query,
-        Location::Header,
-        Location::Cookie,
-    ] {
-        for (param, param_plan) in operation.params.iter().zip(&plan.params) {
-            if param.location != location {
-                continue;
-            }
-            match raw_param(param, path_params, headers, query_pairs) {
-                None if param.required => return None,
-                None => {}
-                Some(raw) => {
-                    fields.insert(param.field.to_owned(), param_plan.run(raw)?);
-                }
+    for (index, param) in in_fastapi_order(operation.params) {
+        match raw_param(param, path_params, headers, query_pairs) {
+            None if param.required => return None,
+            None => {}
+            Some(raw) => {
+                fields.insert(param.field.to_owned(), plan.params.get(index)?.run(raw)?);
             }
         }
     }
@@ -807,6 +794,24 @@ fn validate_planned(
         }
     }
     Some(fields)
+}
+
+/// The parameters as FastAPI reads them, path first, then query, header and cookie, each
+/// with its index in `params` (a plan's validators are kept in that order).
+fn in_fastapi_order(params: &[ParamSpec]) -> impl Iterator<Item = (usize, &ParamSpec)> {
+    [
+        Location::Path,
+        Location::Query,
+        Location::Header,
+        Location::Cookie,
+    ]
+    .into_iter()
+    .flat_map(move |location| {
+        params
+            .iter()
+            .enumerate()
+            .filter(move |(_, param)| param.location == location)
+    })
 }
 
 fn raw_param(

@@ -469,9 +469,9 @@ impl Validation<'_> {
     fn number(&mut self, input: &Value, loc: &[LocItem]) -> Option<Value> {
         match input {
             Value::Number(_) => Some(input.clone()),
-            Value::String(text) => match text.trim().parse::<f64>() {
-                Ok(value) if value.is_finite() => Some(json!(value)),
-                _ => {
+            Value::String(text) => match number_text(text) {
+                Some(value) => Some(value),
+                None => {
                     self.fail(ValidationError::new(
                         "float_parsing",
                         loc,
@@ -495,17 +495,7 @@ impl Validation<'_> {
 
     fn boolean(&mut self, input: &Value, loc: &[LocItem]) -> Option<Value> {
         let parsed = match input {
-            Value::Bool(value) => Some(*value),
-            Value::Number(number) => match number.as_f64() {
-                Some(0.0) => Some(false),
-                Some(1.0) => Some(true),
-                _ => None,
-            },
-            Value::String(text) => match text.to_ascii_lowercase().as_str() {
-                "0" | "off" | "f" | "false" | "n" | "no" => Some(false),
-                "1" | "on" | "t" | "true" | "y" | "yes" => Some(true),
-                _ => None,
-            },
+            Value::Bool(_) | Value::Number(_) | Value::String(_) => lax_bool(input),
             _ => {
                 self.fail(ValidationError::new(
                     "bool_type",
@@ -776,6 +766,32 @@ impl Validation<'_> {
             }
         }
         value
+    }
+}
+
+/// pydantic's lax boolean: a bool, 0 or 1, or one of its words; `None` for anything else.
+fn lax_bool(input: &Value) -> Option<bool> {
+    match input {
+        Value::Bool(value) => Some(*value),
+        Value::Number(number) => match number.as_f64() {
+            Some(0.0) => Some(false),
+            Some(1.0) => Some(true),
+            _ => None,
+        },
+        Value::String(text) => match text.to_ascii_lowercase().as_str() {
+            "0" | "off" | "f" | "false" | "n" | "no" => Some(false),
+            "1" | "on" | "t" | "true" | "y" | "yes" => Some(true),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A float read from text as pydantic reads it: trimmed, finite.
+fn number_text(text: &str) -> Option<Value> {
+    match text.trim().parse::<f64>() {
+        Ok(value) if value.is_finite() => Some(json!(value)),
+        _ => None,
     }
 }
 

@@ -11,7 +11,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{SchemaSet, is_integer_text, is_null_schema};
+use super::{SchemaSet, is_integer_text, is_null_schema, lax_bool, number_text};
 
 /// How deep a plan may nest before the schema is left to the interpreter (recursive
 /// schemas would otherwise never finish compiling).
@@ -281,25 +281,12 @@ impl Plan {
             },
             Plan::Number => match &input {
                 Value::Number(_) => Some(input),
-                Value::String(text) => match text.trim().parse::<f64>() {
-                    Ok(value) if value.is_finite() => Some(serde_json::json!(value)),
-                    _ => None,
-                },
+                Value::String(text) => number_text(text),
                 _ => None,
             },
-            Plan::Boolean => match &input {
+            Plan::Boolean => match input {
                 Value::Bool(_) => Some(input),
-                Value::Number(number) => match number.as_f64() {
-                    Some(0.0) => Some(Value::Bool(false)),
-                    Some(1.0) => Some(Value::Bool(true)),
-                    _ => None,
-                },
-                Value::String(text) => match text.to_ascii_lowercase().as_str() {
-                    "0" | "off" | "f" | "false" | "n" | "no" => Some(Value::Bool(false)),
-                    "1" | "on" | "t" | "true" | "y" | "yes" => Some(Value::Bool(true)),
-                    _ => None,
-                },
-                _ => None,
+                _ => lax_bool(&input).map(Value::Bool),
             },
             Plan::Array(items) => match input {
                 Value::Array(values) => values

@@ -37,7 +37,7 @@ pub use generate::{
     generate_types, prepare,
 };
 pub use load::{Document, Version, load_file, load_str};
-pub use normalize::normalize;
+pub use normalize::{normalize, normalize_meaning};
 pub use server::ServerConfig;
 pub use spec::Note;
 pub use tidy::{OperationName, tidy};

@@ -59,6 +59,20 @@ pub fn normalize(doc: &mut Document) -> Result<Vec<Note>, SpecError> {
     let mut normalizer = Normalizer {
         origin: &doc.origin,
         notes: Vec::new(),
+        for_rust: true,
+    };
+    normalizer.document(&mut doc.value)?;
+    Ok(normalizer.notes)
+}
+
+/// [`normalize`] without the steps taken only because Rust cannot express a schema (an
+/// enum whose values would name the same variant stays an enum): what the spec means,
+/// for comparing two specs.
+pub fn normalize_meaning(doc: &mut Document) -> Result<Vec<Note>, SpecError> {
+    let mut normalizer = Normalizer {
+        origin: &doc.origin,
+        notes: Vec::new(),
+        for_rust: false,
     };
     normalizer.document(&mut doc.value)?;
     Ok(normalizer.notes)
@@ -67,6 +81,8 @@ pub fn normalize(doc: &mut Document) -> Result<Vec<Note>, SpecError> {
 struct Normalizer<'a> {
     origin: &'a str,
     notes: Vec<Note>,
+    /// Also take the lossy steps generated Rust needs.
+    for_rust: bool,
 }
 
 impl Normalizer<'_> {
@@ -450,7 +466,9 @@ impl Normalizer<'_> {
         self.required_list(map, pointer);
         untyped_enum_types(map);
         self.type_keyword(map, pointer)?;
-        self.unnameable_enum(map, pointer);
+        if self.for_rust {
+            self.unnameable_enum(map, pointer);
+        }
         self.fold_null_branches(map, "anyOf");
         self.fold_null_branches(map, "oneOf");
         // A lifted branch brings its own, not yet normalised, `type`.
@@ -472,12 +490,14 @@ impl Normalizer<'_> {
             // `-0` reads as a negative zero that typify's integer check cannot place.
             map.insert("default".into(), json!(0));
         }
-        self.invalid_default(map, pointer);
+        if self.for_rust {
+            self.invalid_default(map, pointer);
+        }
         // typify checks a default against the type it builds and cannot for unions
         // ("value does not conform"); an absent value means the same to the server.
         let is_union = ["anyOf", "oneOf"].iter().any(|k| map.contains_key(*k))
             || matches!(map.get("allOf"), Some(Value::Array(all_of)) if all_of.len() > 1);
-        if is_union && map.remove("default").is_some() {
+        if is_union && self.for_rust && map.remove("default").is_some() {
             self.note(
                 &child(pointer, "default"),
                 "default of a union type dropped; the server applies it when the field is omitted",

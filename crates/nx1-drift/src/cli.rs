@@ -60,6 +60,10 @@ pub struct Source {
     /// Seconds each page request may take.
     #[arg(long, value_name = "SECS", default_value_t = 20.0)]
     pub timeout: f64,
+    /// Seconds to wait for the first byte of an answer; a host silent that long twice
+    /// is taken as down.
+    #[arg(long, value_name = "SECS", default_value_t = 8.0)]
+    pub first_byte_timeout: f64,
     /// Retries of a page that failed with a timeout, a connection error or a 5xx.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub retries: u32,
@@ -72,6 +76,7 @@ impl Source {
     fn fetch(&self) -> FetchConfig {
         FetchConfig {
             timeout: std::time::Duration::from_secs_f64(self.timeout.max(0.001)),
+            first_byte: std::time::Duration::from_secs_f64(self.first_byte_timeout.max(0.001)),
             retries: self.retries,
             ..FetchConfig::default()
         }

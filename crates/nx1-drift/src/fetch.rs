@@ -12,7 +12,12 @@ use crate::DriftError;
 #[derive(Debug, Clone)]
 pub struct FetchConfig {
     pub concurrency: usize,
+    /// The whole of one request, body included.
     pub timeout: Duration,
+    /// From sending a request to the first byte of its answer. A host that accepts
+    /// connections and stays silent this long twice running is taken as down, however
+    /// many retries are left: a silent host is not a slow one.
+    pub first_byte: Duration,
     pub retries: u32,
     /// The first backoff; it doubles per retry.
     pub backoff: Duration,
@@ -25,6 +30,7 @@ impl Default for FetchConfig {
         FetchConfig {
             concurrency: 8,
             timeout: Duration::from_secs(20),
+            first_byte: Duration::from_secs(8),
             retries: 3,
             backoff: Duration::from_millis(500),
             max_retry_after: Duration::from_secs(30),
@@ -194,8 +200,25 @@ async fn fetch_http(
     url: &str,
 ) -> Result<String, DriftError> {
     let mut attempt = 0;
+    let mut silent = 0;
     loop {
-        let outcome = client.get(url).send().await;
+        let Ok(outcome) = tokio::time::timeout(config.first_byte, client.get(url).send()).await
+        else {
+            silent += 1;
+            if silent >= 2 || attempt >= config.retries {
+                return Err(DriftError::Fetch {
+                    url: url.to_owned(),
+                    message: format!(
+                        "the host took the connection but answered nothing within {} s, {} \
+                         time(s): the docs site looks down (--first-byte-timeout)",
+                        config.first_byte.as_secs_f64(),
+                        silent
+                    ),
+                });
+            }
+            attempt += 1;
+            continue;
+        };
         let retry_after = match outcome {
             Ok(response) if response.status().is_success() => {
                 return response.text().await.map_err(|err| DriftError::Fetch {
@@ -255,6 +278,37 @@ async fn fetch_http(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A host that accepts connections and never answers is known as down after two
+    /// silent first-byte windows, not after every retry's full timeout.
+    #[tokio::test]
+    async fn a_silent_host_is_known_fast() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                open.push(socket);
+            }
+        });
+        let config = FetchConfig {
+            first_byte: Duration::from_millis(300),
+            backoff: Duration::from_millis(10),
+            ..FetchConfig::default()
+        };
+        let docs = Docs::open(&format!("http://{address}/llms.txt"), config).unwrap();
+        let started = std::time::Instant::now();
+        let err = docs.index().await.unwrap_err().to_string();
+        let took = started.elapsed();
+        held.abort();
+        assert!(
+            err.contains("answered nothing within 0.3 s, 2 time(s)"),
+            "{err}"
+        );
+        assert!(err.contains("looks down"), "{err}");
+        // Two windows of 0.3 s, where the old retries took 4 × the request timeout.
+        assert!(took < Duration::from_secs(5), "{took:?}");
+    }
 
     #[test]
     fn site_urls_map_onto_the_mirror() {

@@ -582,6 +582,18 @@ fn cases() -> Vec<(Rule, Value, Value, DiffOptions)> {
             secured(json!([{"Key": []}, {"Bearer": []}])),
             plain(),
         ),
+        (
+            SecurityScopeAdded,
+            secured(json!([{"OAuth": ["read"]}])),
+            secured(json!([{"OAuth": ["read", "write"]}])),
+            plain(),
+        ),
+        (
+            SecurityScopeRemoved,
+            secured(json!([{"OAuth": ["read", "write"]}])),
+            secured(json!([{"OAuth": ["write"]}])),
+            plain(),
+        ),
     ]
 }
 
@@ -676,6 +688,75 @@ fn a_union_nested_in_a_nullable_is_looked_into() {
         "{}",
         found[0].message
     );
+}
+
+/// `oneOf` of inline objects, as written.
+fn inline_union(branches: Value) -> Value {
+    answer(object(json!({"oneOf": branches}), true))
+}
+
+#[test]
+fn union_branches_pair_one_to_one_whatever_their_order() {
+    let table = json!({"type": "object", "properties": {"kind": {"const": "table"}, "table-id": {"type": "string"}}, "required": ["kind", "table-id"]});
+    let view = json!({"type": "object", "properties": {"kind": {"const": "view"}, "view-id": {"type": "string"}}, "required": ["kind", "view-id"]});
+    let both = inline_union(json!([table, view]));
+    let swapped = inline_union(json!([view, table]));
+    assert!(changes(&both, &swapped, plain()).is_empty());
+    // A branch changed: found on that branch alone, not on its neighbour of the same type.
+    let mut narrower = view.clone();
+    narrower["properties"]["view-id"]["maxLength"] = json!(8);
+    let found = changes(&both, &inline_union(json!([narrower, table])), plain());
+    let ids: Vec<&str> = found.iter().map(|change| change.id).collect();
+    assert_eq!(
+        ids,
+        ["response-property-constraint-tightened"],
+        "{found:#?}"
+    );
+    assert!(
+        found[0].pointer.ends_with("/oneOf/1/properties/view-id"),
+        "{}",
+        found[0].pointer
+    );
+    // A branch gone is a removed variant, whichever it was.
+    let found = changes(&both, &inline_union(json!([view])), plain());
+    let ids: Vec<&str> = found.iter().map(|change| change.id).collect();
+    assert!(
+        !ids.contains(&"response-property-enum-value-removed"),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_renamed_component_is_no_change() {
+    let before = answer(union(&["A", "B"]));
+    let mut after = answer(json!({"oneOf": [
+        {"$ref": "#/components/schemas/Renamed"}, {"$ref": "#/components/schemas/B"}
+    ]}));
+    let a = after["components"]["schemas"]["A"].clone();
+    after["components"]["schemas"]["Renamed"] = a;
+    assert!(changes(&before, &after, plain()).is_empty());
+}
+
+#[test]
+fn properties_moved_into_an_allof_base_are_no_change() {
+    let before = answer(json!({"$ref": "#/components/schemas/A"}));
+    let mut after = before.clone();
+    after["components"]["schemas"]["A"] = json!({"type": "object", "allOf": [
+        {"$ref": "#/components/schemas/Base"},
+        {"type": "object", "properties": {"z": {"type": "integer"}}}
+    ]});
+    after["components"]["schemas"]["Base"] =
+        json!({"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]});
+    let mut widened = before.clone();
+    widened["components"]["schemas"]["A"]["properties"]["z"] = json!({"type": "integer"});
+    assert!(
+        changes(&widened, &after, plain()).is_empty(),
+        "{:#?}",
+        changes(&widened, &after, plain())
+    );
+    let found = changes(&before, &after, plain());
+    let ids: Vec<&str> = found.iter().map(|change| change.id).collect();
+    assert_eq!(ids, ["response-optional-property-added"], "{found:#?}");
 }
 
 #[test]

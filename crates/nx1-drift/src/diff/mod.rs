@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use crate::DriftError;
 
 mod endpoints;
+mod matching;
 mod parameters;
 mod request_body;
 mod responses;
@@ -96,6 +97,7 @@ pub fn diff(
         changes: Vec::new(),
         operation: String::new(),
         visited: BTreeSet::new(),
+        sameness: matching::Sameness::default(),
     };
     differ.run();
     let mut changes = differ.changes;
@@ -126,7 +128,8 @@ impl Side {
             value: value.clone(),
             text: String::new(),
         };
-        nx1_codegen::normalize(&mut document).map_err(|err| DriftError::Spec(err.to_string()))?;
+        nx1_codegen::normalize_meaning(&mut document)
+            .map_err(|err| DriftError::Spec(err.to_string()))?;
         let mut tidied = document.value.clone();
         let names = nx1_codegen::tidy(&mut tidied);
         let mut operations = BTreeMap::new();
@@ -139,10 +142,9 @@ impl Side {
                 (op.path, op.method, op.name),
             );
         }
-        Ok(Side {
-            root: document.value,
-            operations,
-        })
+        let mut root = document.value;
+        matching::flatten_all_of(&mut root);
+        Ok(Side { root, operations })
     }
 
     fn operation(&self, path: &str, method: &str) -> &Value {
@@ -193,6 +195,11 @@ impl Side {
         (current, nullable, pointer)
     }
 
+    /// What a local `$ref` points at.
+    fn target(&self, reference: &str) -> Option<&Value> {
+        self.root.pointer(reference.strip_prefix('#')?)
+    }
+
     fn resolve<'a>(&'a self, value: &'a Value) -> &'a Value {
         nx1_codegen::pointer::resolve(&self.root, value)
     }
@@ -211,7 +218,8 @@ impl Side {
             .collect()
     }
 
-    fn security(&self, path: &str, method: &str) -> BTreeSet<Vec<String>> {
+    /// The alternatives an operation accepts, each a set of schemes with their scopes.
+    fn security(&self, path: &str, method: &str) -> BTreeSet<BTreeMap<String, BTreeSet<String>>> {
         let operation = self.operation(path, method);
         let requirements = operation
             .get("security")
@@ -222,14 +230,31 @@ impl Side {
                 alternatives
                     .iter()
                     .filter_map(Value::as_object)
-                    .map(|requirement| requirement.keys().cloned().collect())
+                    .map(|requirement| {
+                        requirement
+                            .iter()
+                            .map(|(scheme, scopes)| {
+                                let scopes = scopes
+                                    .as_array()
+                                    .map(|scopes| {
+                                        scopes
+                                            .iter()
+                                            .filter_map(Value::as_str)
+                                            .map(str::to_owned)
+                                            .collect()
+                                    })
+                                    .unwrap_or_default();
+                                (scheme.clone(), scopes)
+                            })
+                            .collect()
+                    })
                     .collect()
             })
             .unwrap_or_default()
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Direction {
     Request,
     Response,
@@ -252,7 +277,10 @@ struct Differ<'a> {
     pages: &'a BTreeMap<String, String>,
     changes: Vec<Change>,
     operation: String,
-    visited: BTreeSet<(String, String, String)>,
+    /// (old pointer, new pointer, direction) compared in this operation: each pair once,
+    /// which also ends recursion through `$ref` cycles.
+    visited: BTreeSet<(String, String, Direction)>,
+    sameness: matching::Sameness,
 }
 
 impl Differ<'_> {
@@ -283,12 +311,13 @@ impl Differ<'_> {
             self.operation = format!("{} {old_path}", old_method.to_ascii_uppercase());
             self.visited.clear();
             let pointer = format!("/paths/{}/{old_method}", escape(old_path));
+            let new_pointer = format!("/paths/{}/{new_method}", escape(new_path));
             let old_op = self.old.operation(old_path, old_method).clone();
             let new_op = self.new.operation(new_path, new_method).clone();
             self.endpoint(&old_op, &new_op, old_name, new_name, &pointer);
             self.parameters(old_path, old_method, new_path, new_method, &pointer);
-            self.request_body(&old_op, &new_op, &pointer);
-            self.responses(&old_op, &new_op, &pointer);
+            self.request_body(&old_op, &new_op, (&pointer, &new_pointer));
+            self.responses(&old_op, &new_op, (&pointer, &new_pointer));
             self.security(old_path, old_method, new_path, new_method, &pointer);
         }
     }
@@ -302,15 +331,25 @@ fn required(schema: &Value) -> BTreeSet<&str> {
         .unwrap_or_default()
 }
 
-/// A schema's type as compared: `type` with `format`, `array of …`, or a union's name.
+/// A schema's type as shown: `type` with `format`, `array of …`, or a union's branches.
 fn type_of(side: &Side, schema: &Value) -> String {
+    type_name(side, schema, true)
+}
+
+/// A schema's type as compared: as shown, but every union is just `a union`, so that
+/// reordering or renaming its branches is no change (the branches are compared apart).
+fn type_key(side: &Side, schema: &Value) -> String {
+    type_name(side, schema, false)
+}
+
+fn type_name(side: &Side, schema: &Value, union_names: bool) -> String {
     let format = schema.get("format").and_then(Value::as_str);
     match schema.get("type").and_then(Value::as_str) {
         Some("array") => {
             let items = schema
                 .get("items")
                 .map(|items| side.schema(items, String::new()).0);
-            match items.map(|items| type_of(side, items)) {
+            match items.map(|items| type_name(side, items, union_names)) {
                 Some(inner) if !inner.is_empty() => format!("array of {inner}"),
                 _ => "array".into(),
             }
@@ -327,11 +366,12 @@ fn type_of(side: &Side, schema: &Value) -> String {
         },
         None if schema.get("properties").is_some() => "object".into(),
         None => match union_branches(side, schema) {
-            Some(branches) => format!(
+            Some(_) if !union_names => "a union".to_owned(),
+            Some((_, branches)) => format!(
                 "one of {}",
                 branches
                     .iter()
-                    .map(|(name, _)| name.as_str())
+                    .map(|(_, name, _)| name.as_str())
                     .collect::<Vec<_>>()
                     .join(" | ")
             ),
@@ -340,17 +380,20 @@ fn type_of(side: &Side, schema: &Value) -> String {
     }
 }
 
-/// The branches of an `anyOf`/`oneOf` of two or more (null left out), each named by its
-/// component or its type, so that the same branch is found on both sides.
-fn union_branches(side: &Side, schema: &Value) -> Option<Vec<(String, Value)>> {
-    let branches = ["oneOf", "anyOf"]
+/// The branches of an `anyOf`/`oneOf` of two or more (null left out): the keyword, and
+/// each branch with its index under it and its name (its component or its type).
+fn union_branches(
+    side: &Side,
+    schema: &Value,
+) -> Option<(&'static str, Vec<(usize, String, Value)>)> {
+    let (keyword, branches) = ["oneOf", "anyOf"]
+        .into_iter()
+        .find_map(|key| Some((key, schema.get(key)?.as_array()?)))?;
+    let named: Vec<(usize, String, Value)> = branches
         .iter()
-        .find_map(|key| schema.get(*key))?
-        .as_array()?;
-    let named: Vec<(String, Value)> = branches
-        .iter()
-        .filter(|branch| branch.get("type").and_then(Value::as_str) != Some("null"))
-        .map(|branch| {
+        .enumerate()
+        .filter(|(_, branch)| branch.get("type").and_then(Value::as_str) != Some("null"))
+        .map(|(index, branch)| {
             let name = match branch.get("$ref").and_then(Value::as_str) {
                 Some(reference) => reference.rsplit('/').next().unwrap_or(reference).to_owned(),
                 None => {
@@ -363,10 +406,10 @@ fn union_branches(side: &Side, schema: &Value) -> Option<Vec<(String, Value)>> {
                     }
                 }
             };
-            (name, branch.clone())
+            (index, name, branch.clone())
         })
         .collect();
-    (named.len() >= 2).then_some(named)
+    (named.len() >= 2).then_some((keyword, named))
 }
 
 /// `type` as written: `integer` and `number` told apart, for widening and narrowing.

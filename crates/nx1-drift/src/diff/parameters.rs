@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use nx1_codegen::spec::PathTemplate;
 use serde_json::Value;
 
-use super::{Differ, Rule, constraint_changes, enum_values, raw_type, type_of};
+use super::{Differ, Rule, constraint_changes, enum_values, raw_type, type_key, type_of};
 
 impl Differ<'_> {
     pub(super) fn parameters(
@@ -98,7 +98,11 @@ impl Differ<'_> {
             (raw_type(old_schema), raw_type(new_schema)),
             (Some("integer"), Some("number")) | (Some("number"), Some("integer"))
         );
-        if (old_type != new_type && !old_type.is_empty() && !new_type.is_empty()) || widened {
+        let (old_key, new_key) = (
+            type_key(self.old, old_schema),
+            type_key(self.new, new_schema),
+        );
+        if (old_key != new_key && !old_key.is_empty() && !new_key.is_empty()) || widened {
             let (old_type, new_type) = if widened {
                 (
                     raw_type(old_schema).unwrap_or_default().to_owned(),

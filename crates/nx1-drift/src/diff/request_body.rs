@@ -6,10 +6,16 @@ use serde_json::Value;
 use super::{Differ, Direction, Rule};
 
 impl Differ<'_> {
-    pub(super) fn request_body(&mut self, old_op: &Value, new_op: &Value, pointer: &str) {
+    pub(super) fn request_body(
+        &mut self,
+        old_op: &Value,
+        new_op: &Value,
+        (pointer, new_pointer): (&str, &str),
+    ) {
         let old_body = old_op.get("requestBody").map(|body| self.old.resolve(body));
         let new_body = new_op.get("requestBody").map(|body| self.new.resolve(body));
         let at = format!("{pointer}/requestBody");
+        let new_at = format!("{new_pointer}/requestBody");
         let required = |body: &Value| body.get("required") == Some(&Value::Bool(true));
         let (old_body, new_body) = match (old_body, new_body) {
             (None, None) => return,
@@ -75,11 +81,13 @@ impl Differ<'_> {
             let empty = Value::Null;
             let old_schema = old_media.get("schema").unwrap_or(&empty).clone();
             let new_schema = new_media.get("schema").unwrap_or(&empty).clone();
+            let new_media_at = format!("{new_at}/content/{}", escape(media));
             self.schema(
                 Direction::Request,
                 &old_schema,
                 &new_schema,
                 format!("{media_at}/schema"),
+                format!("{new_media_at}/schema"),
                 "body",
                 0,
             );

@@ -10,7 +10,12 @@ fn is_success(status: &str) -> bool {
 }
 
 impl Differ<'_> {
-    pub(super) fn responses(&mut self, old_op: &Value, new_op: &Value, pointer: &str) {
+    pub(super) fn responses(
+        &mut self,
+        old_op: &Value,
+        new_op: &Value,
+        (pointer, new_pointer): (&str, &str),
+    ) {
         let empty = Map::new();
         let old = old_op
             .get("responses")
@@ -34,7 +39,8 @@ impl Differ<'_> {
             let old_response = self.old.resolve(old_response).clone();
             let new_response = self.new.resolve(new_response).clone();
             self.headers(&old_response, &new_response, &at, status);
-            self.contents(&old_response, &new_response, &at, status);
+            let new_at = format!("{new_pointer}/responses/{}", escape(status));
+            self.contents(&old_response, &new_response, (&at, &new_at), status);
         }
         for status in new.keys() {
             if !old.contains_key(status) {
@@ -84,7 +90,7 @@ impl Differ<'_> {
         }
     }
 
-    fn contents(&mut self, old: &Value, new: &Value, at: &str, status: &str) {
+    fn contents(&mut self, old: &Value, new: &Value, (at, new_at): (&str, &str), status: &str) {
         let old_content = old
             .get("content")
             .and_then(Value::as_object)
@@ -108,11 +114,13 @@ impl Differ<'_> {
             let empty = Value::Null;
             let old_schema = old_media.get("schema").unwrap_or(&empty).clone();
             let new_schema = new_media.get("schema").unwrap_or(&empty).clone();
+            let new_media_at = format!("{new_at}/content/{}", escape(media));
             self.schema(
                 Direction::Response,
                 &old_schema,
                 &new_schema,
                 format!("{media_at}/schema"),
+                format!("{new_media_at}/schema"),
                 "body",
                 0,
             );

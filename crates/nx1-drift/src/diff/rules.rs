@@ -205,6 +205,10 @@ rules! {
         "credentials that worked may be refused";
     SecurityAlternativeAdded = "security-alternative-added", Security, Info, Warning,
         "another credential is accepted; a server must check it";
+    SecurityScopeAdded = "api-security-scope-added", Security, Breaking, Info,
+        "tokens without the new OAuth2 scope are refused";
+    SecurityScopeRemoved = "api-security-scope-removed", Security, Info, Warning,
+        "tokens without the scope are accepted; a server must stop asking for it";
 }
 
 impl Rule {

@@ -5,31 +5,45 @@
 use nx1_codegen::pointer::escape;
 use serde_json::{Map, Value};
 
+use super::matching::Pairing;
 use super::{
-    Differ, Direction, Rule, constraint_changes, enum_values, raw_type, required, type_of,
-    union_branches,
+    Differ, Direction, Rule, constraint_changes, enum_values, raw_type, required, type_key,
+    type_of, union_branches,
 };
 
+/// A mapping target as a schema that references it.
+fn json_ref(target: &Value) -> Value {
+    serde_json::json!({ "$ref": target })
+}
+
 impl Differ<'_> {
+    /// Compares two schemas found at `old_at` and `new_at` (pointers into each side).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn schema(
         &mut self,
         direction: Direction,
         old: &Value,
         new: &Value,
-        pointer: String,
+        old_at: String,
+        new_at: String,
         field: &str,
         depth: usize,
     ) {
-        if depth > 24 {
+        if depth > 64 {
             return;
         }
-        let (old_schema, old_nullable, old_at) = self.old.schema(old, pointer);
-        let (new_schema, new_nullable, new_at) = self.new.schema(new, String::new());
-        let key = (old_at.clone(), new_at.clone(), field.to_owned());
+        // What means the same on both sides has nothing to report, however large.
+        if self.same(old, new) {
+            return;
+        }
+        let (old_schema, old_nullable, old_at) = self.old.schema(old, old_at);
+        let (new_schema, new_nullable, new_at) = self.new.schema(new, new_at);
+        let key = (old_at.clone(), new_at.clone(), direction);
         if !self.visited.insert(key) {
             return;
         }
-        if self.unions(direction, old_schema, new_schema, &old_at, field, depth)
+        let at = (old_at.as_str(), new_at.as_str());
+        if self.unions(direction, old_schema, new_schema, at, field, depth)
             || self.type_changed(direction, old_schema, new_schema, &old_at, field)
         {
             return;
@@ -46,69 +60,92 @@ impl Differ<'_> {
                 format!("the description of `{field}` changed"),
             );
         }
-        self.properties(direction, old_schema, new_schema, &old_at, field, depth);
-        self.nested(direction, old_schema, new_schema, &old_at, field, depth);
+        self.properties(direction, old_schema, new_schema, at, field, depth);
+        self.nested(direction, old_schema, new_schema, at, field, depth);
     }
 
-    /// Unions on both sides: branches added and removed, the rest compared. `true` when the
-    /// schemas were unions (nothing more to compare at this level).
+    /// Unions on both sides: branches paired one to one (see `matching`), the pairs
+    /// compared, the rest added or removed. `true` when the schemas were unions (nothing
+    /// more to compare at this level).
     fn unions(
         &mut self,
         direction: Direction,
         old_schema: &Value,
         new_schema: &Value,
-        old_at: &str,
+        (old_at, new_at): (&str, &str),
         field: &str,
         depth: usize,
     ) -> bool {
-        let (Some(old_branches), Some(new_branches)) = (
+        let (Some((old_keyword, old_branches)), Some((new_keyword, new_branches))) = (
             union_branches(self.old, old_schema),
             union_branches(self.new, new_schema),
         ) else {
             return false;
         };
-        self.discriminator(old_schema, new_schema, old_at, field);
-        for (name, _) in &new_branches {
-            if !old_branches.iter().any(|(old_name, _)| old_name == name) {
-                self.report(
-                    direction.pick(
-                        Rule::RequestUnionVariantAdded,
-                        Rule::ResponseUnionVariantAdded,
-                    ),
-                    old_at,
-                    format!("`{field}` may now be a {name}"),
-                );
-            }
-        }
-        for (index, (name, old_branch)) in old_branches.iter().enumerate() {
-            match new_branches.iter().find(|(new_name, _)| new_name == name) {
-                Some((_, new_branch)) => {
-                    let (old_branch, new_branch) = (old_branch.clone(), new_branch.clone());
-                    self.schema(
-                        direction,
-                        &old_branch,
-                        &new_branch,
-                        format!("{old_at}/oneOf/{index}"),
-                        field,
-                        depth + 1,
-                    );
-                }
-                None => self.report(
-                    direction.pick(
-                        Rule::RequestUnionVariantRemoved,
-                        Rule::ResponseUnionVariantRemoved,
-                    ),
-                    old_at,
-                    format!("`{field}` can no longer be a {name}"),
+        let old_values: Vec<Value> = old_branches.iter().map(|(_, _, b)| b.clone()).collect();
+        let new_values: Vec<Value> = new_branches.iter().map(|(_, _, b)| b.clone()).collect();
+        let pairing = self.pair_branches(old_schema, &old_values, new_schema, &new_values);
+        self.discriminator(
+            old_schema,
+            new_schema,
+            &old_values,
+            &new_values,
+            &pairing,
+            old_at,
+            field,
+        );
+        for &j in &pairing.added {
+            let name = &new_branches[j].1;
+            self.report(
+                direction.pick(
+                    Rule::RequestUnionVariantAdded,
+                    Rule::ResponseUnionVariantAdded,
                 ),
-            }
+                old_at,
+                format!("`{field}` may now be a {name}"),
+            );
+        }
+        for &i in &pairing.removed {
+            let name = &old_branches[i].1;
+            self.report(
+                direction.pick(
+                    Rule::RequestUnionVariantRemoved,
+                    Rule::ResponseUnionVariantRemoved,
+                ),
+                old_at,
+                format!("`{field}` can no longer be a {name}"),
+            );
+        }
+        for &(i, j) in &pairing.pairs {
+            let (old_index, _, old_branch) = &old_branches[i];
+            let (new_index, _, new_branch) = &new_branches[j];
+            self.schema(
+                direction,
+                old_branch,
+                new_branch,
+                format!("{old_at}/{old_keyword}/{old_index}"),
+                format!("{new_at}/{new_keyword}/{new_index}"),
+                field,
+                depth + 1,
+            );
         }
         true
     }
 
     /// The property that tags a union's variants, and which variant each tag value picks:
-    /// a value that now picks another variant, or none, decodes differently.
-    fn discriminator(&mut self, old_schema: &Value, new_schema: &Value, old_at: &str, field: &str) {
+    /// a value that now picks another variant, or none, decodes differently. Variants are
+    /// told apart by the pairing, so a renamed component is the same variant.
+    #[allow(clippy::too_many_arguments)]
+    fn discriminator(
+        &mut self,
+        old_schema: &Value,
+        new_schema: &Value,
+        old_branches: &[Value],
+        new_branches: &[Value],
+        pairing: &Pairing,
+        old_at: &str,
+        field: &str,
+    ) {
         let property = |schema: &Value| {
             schema
                 .pointer("/discriminator/propertyName")
@@ -141,21 +178,38 @@ impl Differ<'_> {
                 .clone()
         };
         let (old_mapping, new_mapping) = (mapping(old_schema), mapping(new_schema));
+        let branch_of = |branches: &[Value], target: &Value| {
+            branches
+                .iter()
+                .position(|branch| branch.get("$ref") == Some(target))
+        };
         for (tag, old_target) in &old_mapping {
-            match new_mapping.get(tag) {
-                Some(new_target) if new_target == old_target => {}
-                Some(new_target) => self.report(
+            let Some(new_target) = new_mapping.get(tag) else {
+                self.report(
+                    Rule::DiscriminatorChanged,
+                    old_at,
+                    format!("`{field}`: the tag {tag:?} picks no variant any more"),
+                );
+                continue;
+            };
+            let paired = match (
+                branch_of(old_branches, old_target),
+                branch_of(new_branches, new_target),
+            ) {
+                (Some(i), Some(j)) => pairing.pairs.contains(&(i, j)),
+                _ => {
+                    let (old_target, new_target) = (json_ref(old_target), json_ref(new_target));
+                    self.same(&old_target, &new_target)
+                }
+            };
+            if !paired {
+                self.report(
                     Rule::DiscriminatorChanged,
                     old_at,
                     format!(
                         "`{field}`: the tag {tag:?} now picks {new_target} instead of {old_target}"
                     ),
-                ),
-                None => self.report(
-                    Rule::DiscriminatorChanged,
-                    old_at,
-                    format!("`{field}`: the tag {tag:?} picks no variant any more"),
-                ),
+                );
             }
         }
     }
@@ -195,11 +249,13 @@ impl Differ<'_> {
             }
             _ => {}
         }
-        let old_type = type_of(self.old, old_schema);
-        let new_type = type_of(self.new, new_schema);
-        if old_type.is_empty() || new_type.is_empty() || old_type == new_type {
+        let old_key = type_key(self.old, old_schema);
+        let new_key = type_key(self.new, new_schema);
+        if old_key.is_empty() || new_key.is_empty() || old_key == new_key {
             return false;
         }
+        let old_type = type_of(self.old, old_schema);
+        let new_type = type_of(self.new, new_schema);
         let message = if new_type.starts_with("one of ") {
             format!("`{field}` was {old_type}, is now {new_type}")
         } else {
@@ -345,7 +401,7 @@ impl Differ<'_> {
         direction: Direction,
         old_schema: &Value,
         new_schema: &Value,
-        old_at: &str,
+        (old_at, new_at): (&str, &str),
         field: &str,
         depth: usize,
     ) {
@@ -411,11 +467,13 @@ impl Differ<'_> {
                 );
             }
             let (old_property, new_property) = (old_property.clone(), new_property.clone());
+            let new_property_at = format!("{new_at}/properties/{}", escape(name));
             self.schema(
                 direction,
                 &old_property,
                 &new_property,
                 at,
+                new_property_at,
                 &child(name),
                 depth + 1,
             );
@@ -449,7 +507,7 @@ impl Differ<'_> {
         direction: Direction,
         old_schema: &Value,
         new_schema: &Value,
-        old_at: &str,
+        (old_at, new_at): (&str, &str),
         field: &str,
         depth: usize,
     ) {
@@ -462,6 +520,7 @@ impl Differ<'_> {
                 &old_items,
                 &new_items,
                 format!("{old_at}/items"),
+                format!("{new_at}/items"),
                 &format!("{field}[]"),
                 depth + 1,
             );
@@ -476,6 +535,7 @@ impl Differ<'_> {
                 &old_values,
                 &new_values,
                 format!("{old_at}/additionalProperties"),
+                format!("{new_at}/additionalProperties"),
                 &format!("{field}{{}}"),
                 depth + 1,
             );

@@ -405,17 +405,9 @@ fn allof_split(spec: &Value, rng: &mut fastrand::Rng) -> (Value, usize) {
         }
         let schema = schemas[&name].as_object().unwrap().clone();
         let properties = schema["properties"].as_object().unwrap().clone();
-        let required: BTreeSet<String> = schema
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|names| {
-                names
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let required: BTreeSet<String> = mutations::required_names(&Value::Object(schema.clone()))
+            .into_iter()
+            .collect();
         let keys: Vec<&String> = properties.keys().collect();
         let cut = 1 + rng.usize(..keys.len() - 1);
         let (moved, kept): (Map<String, Value>, Map<String, Value>) =

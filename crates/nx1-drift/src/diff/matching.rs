@@ -292,9 +292,9 @@ impl Differ<'_> {
             }
         }
         // 2. The same meaning (a renamed component, a branch moved).
-        for i in 0..olds.len() {
-            for j in 0..news.len() {
-                if unpaired(&pairs, i, j) && self.same(&old[i], &new[j]) {
+        for (i, old_branch) in old.iter().enumerate() {
+            for (j, new_branch) in new.iter().enumerate() {
+                if unpaired(&pairs, i, j) && self.same(old_branch, new_branch) {
                     pairs.push((i, j));
                     break;
                 }

@@ -380,16 +380,16 @@ fn type_name(side: &Side, schema: &Value, union_names: bool) -> String {
     }
 }
 
+/// A union branch: its index under the keyword, its name, the schema.
+type Branch = (usize, String, Value);
+
 /// The branches of an `anyOf`/`oneOf` of two or more (null left out): the keyword, and
 /// each branch with its index under it and its name (its component or its type).
-fn union_branches(
-    side: &Side,
-    schema: &Value,
-) -> Option<(&'static str, Vec<(usize, String, Value)>)> {
+fn union_branches(side: &Side, schema: &Value) -> Option<(&'static str, Vec<Branch>)> {
     let (keyword, branches) = ["oneOf", "anyOf"]
         .into_iter()
         .find_map(|key| Some((key, schema.get(key)?.as_array()?)))?;
-    let named: Vec<(usize, String, Value)> = branches
+    let named: Vec<Branch> = branches
         .iter()
         .enumerate()
         .filter(|(_, branch)| branch.get("type").and_then(Value::as_str) != Some("null"))

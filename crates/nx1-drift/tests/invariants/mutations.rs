@@ -903,7 +903,7 @@ fn is_object(schema: &Value) -> bool {
         && schema.get("anyOf").is_none()
 }
 
-fn required_names(schema: &Value) -> Vec<String> {
+pub fn required_names(schema: &Value) -> Vec<String> {
     schema
         .get("required")
         .and_then(Value::as_array)

@@ -107,8 +107,8 @@ impl Generable {
         Generable {
             spec,
             degraded,
-            types,
-            default_client,
+            types: crate::soundness::mend(types),
+            default_client: crate::soundness::mend(default_client),
             fidelity,
         }
     }

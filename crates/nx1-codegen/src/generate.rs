@@ -177,7 +177,7 @@ pub fn generate_client(
     let generated = if *config == ClientConfig::default() {
         prepared.default_client.clone()
     } else {
-        run_progenitor(&prepared.spec, &prepared.origin, config)?.0
+        crate::soundness::mend(run_progenitor(&prepared.spec, &prepared.origin, config)?.0)
     };
     let extra = custom::methods(&prepared.set_aside).map_err(|message| {
         SpecError::whole(
@@ -274,7 +274,11 @@ fn builder_types(prepared: &Prepared) -> Result<TokenStream, SpecError> {
         &ClientConfig::default(),
         progenitor::InterfaceStyle::Builder,
     )?;
-    with_nulls(&prepared.origin, types, &prepared.nulls)
+    with_nulls(
+        &prepared.origin,
+        crate::soundness::mend(types),
+        &prepared.nulls,
+    )
 }
 
 /// Generates the axum server stubs for a prepared spec.

@@ -26,6 +26,7 @@ mod repair;
 mod reshape;
 mod security;
 mod server;
+mod soundness;
 pub mod spec;
 mod tidy;
 mod walk;

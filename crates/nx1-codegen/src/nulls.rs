@@ -39,7 +39,7 @@ pub(crate) fn null_fields(original: &Value, components: &[(String, String)]) -> 
             .iter()
             .filter(|(property, sub)| {
                 !required.contains(property.as_str())
-                    && allows_null(sub)
+                    && allows_null(original, sub)
                     && sub.get("default").is_none_or(Value::is_null)
             })
             .map(|(property, _)| property.clone())
@@ -55,12 +55,27 @@ pub(crate) fn null_fields(original: &Value, components: &[(String, String)]) -> 
 /// value may be null. 3.0's `nullable: true` is left out: a 3.1 document that still
 /// carries it does not allow null by JSON Schema's rules, and 3.0 servers that honour it
 /// do not all write unset fields as null.
-fn allows_null(schema: &Value) -> bool {
+///
+/// A `$ref` and its siblings must all hold (2020-12): `{$ref: X, type: [object, null]}`
+/// allows null only if `X` does too.
+fn allows_null(root: &Value, schema: &Value) -> bool {
     let null_type = |value: &Value| match value.get("type") {
         Some(Value::String(kind)) => kind == "null",
         Some(Value::Array(kinds)) => kinds.iter().any(|kind| kind == "null"),
         _ => false,
     };
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        let target = reference
+            .strip_prefix('#')
+            .and_then(|pointer| root.pointer(pointer));
+        let mut own = schema.clone();
+        if let Some(own) = own.as_object_mut() {
+            own.remove("$ref");
+        }
+        return !own.as_object().is_some_and(serde_json::Map::is_empty)
+            && allows_null(root, &own)
+            && target.is_some_and(|target| allows_null(root, target));
+    }
     null_type(schema)
         || ["anyOf", "oneOf"].iter().any(|key| {
             schema

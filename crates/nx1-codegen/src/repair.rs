@@ -23,6 +23,7 @@ pub fn repair(doc: &mut Document) -> Vec<Note> {
     info(root, &mut notes);
     security_schemes(root, &mut notes);
     references(&mut doc.value, &mut notes);
+    references_anywhere(&mut doc.value, &mut notes);
     notes
 }
 
@@ -236,6 +237,130 @@ fn references(root: &mut Value, notes: &mut Vec<Note>) {
             notes.push(note);
         }
     }
+}
+
+/// JSON Schema lets a `$ref` point anywhere: inside another schema (`definitions`, `$defs`,
+/// a property), under `paths`, at a parameter of another operation. Generators resolve
+/// only `#/components/<kind>/<name>`, so every other target is brought there: a schema
+/// target becomes a component of its own (named by the one allocator, every reference to
+/// it rewritten), anything else (a parameter, a response, a body) is written out in place.
+/// Rounds repeat until no such reference is left, since a hoisted schema may hold more.
+fn references_anywhere(root: &mut Value, notes: &mut Vec<Note>) {
+    let mut names = crate::names::Allocator::default();
+    for name in root
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|schemas| schemas.keys())
+    {
+        names.reserve(name);
+    }
+    for _ in 0..8 {
+        let mut schema_targets: Vec<String> = Vec::new();
+        let mut inline_sites: Vec<(String, String)> = Vec::new();
+        crate::walk::objects(root, "", &mut |site, map| {
+            if let Some(Value::String(reference)) = map.get("$ref")
+                && let Some(target) = misplaced_target(root, reference)
+            {
+                let tokens: Vec<String> = site.split('/').skip(1).map(pointer::unescape).collect();
+                if matches!(mend_for(&tokens), Mend::Untyped) {
+                    if !schema_targets.contains(reference) {
+                        schema_targets.push(reference.clone());
+                    }
+                } else {
+                    inline_sites.push((site.to_owned(), target));
+                }
+            }
+            true
+        });
+        if schema_targets.is_empty() && inline_sites.is_empty() {
+            return;
+        }
+        // Written out deepest first, so that no site still to do moves.
+        inline_sites.sort_by(|a, b| b.0.cmp(&a.0));
+        for (site, target) in inline_sites {
+            let Some(Value::Object(value)) = root.pointer(&target).cloned() else {
+                continue;
+            };
+            let Some(Value::Object(slot)) = root.pointer_mut(&site) else {
+                continue;
+            };
+            // What the reference says beside `$ref` (a description) wins over the target's.
+            let siblings: Map<String, Value> = std::mem::take(slot)
+                .into_iter()
+                .filter(|(key, _)| key != "$ref")
+                .collect();
+            *slot = value;
+            slot.extend(siblings);
+            note(
+                notes,
+                &site,
+                format!("`$ref` to {target}, which is not a component; written out in place"),
+            );
+        }
+        let mut renamed: Vec<(String, String)> = Vec::new();
+        for reference in schema_targets {
+            let Some(target) = misplaced_target(root, &reference) else {
+                continue;
+            };
+            let Some(value) = root.pointer(&target).cloned() else {
+                continue;
+            };
+            let tokens: Vec<String> = target.split('/').skip(1).map(pointer::unescape).collect();
+            let last = tokens.last().cloned().unwrap_or_default();
+            let mut candidates = vec![crate::names::typify_pascal(&last)];
+            if tokens.len() >= 3 && tokens[0] == "components" {
+                candidates.push(crate::names::typify_pascal(&format!(
+                    "{}_{last}",
+                    tokens[2]
+                )));
+            }
+            let name = names.allocate(&candidates);
+            let components = root
+                .as_object_mut()
+                .map(|root| root.entry("components").or_insert_with(|| json!({})));
+            let Some(Value::Object(components)) = components else {
+                continue;
+            };
+            let schemas = components.entry("schemas").or_insert_with(|| json!({}));
+            let Some(schemas) = schemas.as_object_mut() else {
+                continue;
+            };
+            schemas.insert(name.clone(), value);
+            note(
+                notes,
+                &target,
+                format!(
+                    "`$ref`s point inside another schema here; the target is hoisted as the component `{name}`"
+                ),
+            );
+            renamed.push((reference, format!("#/components/schemas/{name}")));
+        }
+        crate::walk::objects_mut(root, &mut |map| {
+            if let Some(Value::String(reference)) = map.get_mut("$ref")
+                && let Some((_, to)) = renamed.iter().find(|(from, _)| from == reference)
+            {
+                *reference = to.clone();
+            }
+            true
+        });
+    }
+}
+
+/// The pointer a local `$ref` resolves to, when that is not `/components/<kind>/<name>`
+/// (and is an object a reference can stand for).
+fn misplaced_target(root: &Value, reference: &str) -> Option<String> {
+    let decoded = percent_encoding::percent_decode_str(reference.strip_prefix('#')?)
+        .decode_utf8_lossy()
+        .into_owned();
+    let tokens: Vec<&str> = decoded.split('/').skip(1).collect();
+    if tokens.len() == 3 && tokens[0] == "components" {
+        return None;
+    }
+    if tokens.len() < 2 || !root.pointer(&decoded).is_some_and(Value::is_object) {
+        return None;
+    }
+    Some(decoded)
 }
 
 fn reference_fault(root: &Value, reference: &Value) -> Option<String> {

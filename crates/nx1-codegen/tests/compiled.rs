@@ -80,3 +80,8 @@ fixture!(
     "fixtures/output/schema-keywords.client.rs",
     "fixtures/output/schema-keywords.server.rs"
 );
+fixture!(
+    soundness,
+    "fixtures/output/soundness.client.rs",
+    "fixtures/output/soundness.server.rs"
+);

@@ -32,8 +32,90 @@ pub struct Generable {
     pub fidelity: Fidelity,
 }
 
-/// Returns `value` as an OpenAPI 3.0 document that progenitor generates code for.
+/// Returns `value` as an OpenAPI 3.0 document that progenitor generates code for, and
+/// whose types rustc accepts: where typify gives two schemas one Rust name (E0428, which
+/// no renaming of its output can undo, since every use says only the name), the schemas
+/// of that name are made untyped, with a note, and generation runs again.
 pub fn generable(
+    origin: &str,
+    mut value: Value,
+    notes: &mut Vec<Note>,
+) -> Result<Generable, SpecError> {
+    let mut named_twice: Vec<String> = Vec::new();
+    for _ in 0..8 {
+        let mut round = Vec::new();
+        let mut generated = generable_once(origin, value.clone(), &mut round)?;
+        let twice = crate::soundness::twice_defined(&generated.types);
+        let culprits: Vec<(String, String)> = twice
+            .iter()
+            .flat_map(|name| {
+                schemas_named(&value, name)
+                    .into_iter()
+                    .map(move |pointer| (pointer, name.clone()))
+            })
+            .filter(|(pointer, _)| !named_twice.contains(pointer))
+            .collect();
+        if culprits.is_empty() {
+            notes.extend(round);
+            generated.degraded.extend(named_twice);
+            return Ok(generated);
+        }
+        for (pointer, name) in culprits {
+            replace(&mut value, &pointer);
+            notes.push(Note::untyped(
+                pointer.clone(),
+                format!("cannot be typed (typify gives it and another type the one name `{name}`)"),
+            ));
+            named_twice.push(pointer);
+        }
+    }
+    generable_once(origin, value, notes)
+}
+
+/// The schemas typify names `name`: components whose key it derives that name from, and
+/// inline schemas titled so.
+fn schemas_named(value: &Value, name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(schemas) = value
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
+        for key in schemas.keys() {
+            if crate::names::typify_pascal(key) == name {
+                out.push(child("/components/schemas", key));
+            }
+        }
+    }
+    walk::objects(value, "", &mut |pointer, map| {
+        let schema_like = [
+            "type",
+            "properties",
+            "oneOf",
+            "anyOf",
+            "allOf",
+            "enum",
+            "items",
+        ]
+        .iter()
+        .any(|key| map.contains_key(*key));
+        if schema_like
+            && pointer != "/info"
+            && map
+                .get("title")
+                .and_then(Value::as_str)
+                .map(crate::names::typify_pascal)
+                .as_deref()
+                == Some(name)
+            && !out.iter().any(|found| found == pointer)
+        {
+            out.push(pointer.to_owned());
+        }
+        true
+    });
+    out
+}
+
+fn generable_once(
     origin: &str,
     mut value: Value,
     notes: &mut Vec<Note>,

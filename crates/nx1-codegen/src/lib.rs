@@ -40,5 +40,6 @@ pub use generate::{
 pub use load::{Document, Version, load_file, load_str};
 pub use normalize::{normalize, normalize_meaning};
 pub use server::ServerConfig;
+pub use soundness::findings as soundness_findings;
 pub use spec::Note;
 pub use tidy::{OperationName, tidy};

@@ -469,8 +469,17 @@ impl Normalizer<'_> {
         if self.for_rust {
             self.unnameable_enum(map, pointer);
         }
-        self.fold_null_branches(map, "anyOf");
-        self.fold_null_branches(map, "oneOf");
+        // A lifted branch may bring a union with a null branch of its own
+        // (`anyOf: [anyOf: [X, null], null]`): fold until none is left, else typify names
+        // the nullable wrapper and the union inside it alike.
+        for _ in 0..4 {
+            let before = (map.get("anyOf").cloned(), map.get("oneOf").cloned());
+            self.fold_null_branches(map, "anyOf");
+            self.fold_null_branches(map, "oneOf");
+            if (map.get("anyOf").cloned(), map.get("oneOf").cloned()) == before {
+                break;
+            }
+        }
         // A lifted branch brings its own, not yet normalised, `type`.
         self.type_keyword(map, pointer)?;
         self.any_of_beside_one_of(map, pointer);

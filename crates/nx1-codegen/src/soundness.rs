@@ -35,6 +35,107 @@ pub(crate) fn mend(tokens: TokenStream) -> TokenStream {
     file.into_token_stream()
 }
 
+/// What rustc would refuse in `code` (a generated client or server) that this module knows
+/// to look for: two items of one name in a module (E0428), two fields or variants of one
+/// name (E0124), two impls of one trait for one type (E0119). Empty when sound, or when
+/// the code does not parse (rustc says why).
+pub fn findings(code: &str) -> Vec<String> {
+    let Ok(file) = syn::parse_file(code) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    module_findings(&file.items, "crate", &mut out);
+    out
+}
+
+/// The type names a `types` module defines twice (E0428): typify gave two schemas one
+/// name, which no renaming after the fact can tell apart (every use says only the name).
+pub(crate) fn twice_defined(types: &TokenStream) -> Vec<String> {
+    let Ok(file) = syn::parse2::<syn::File>(types.clone()) else {
+        return Vec::new();
+    };
+    let mut seen = HashSet::new();
+    let mut twice = Vec::new();
+    for item in &file.items {
+        let name = match item {
+            Item::Struct(item) => item.ident.to_string(),
+            Item::Enum(item) => item.ident.to_string(),
+            Item::Type(item) => item.ident.to_string(),
+            _ => continue,
+        };
+        if !seen.insert(name.clone()) && !twice.contains(&name) {
+            twice.push(name);
+        }
+    }
+    twice
+}
+
+fn module_findings(items: &[Item], path: &str, out: &mut Vec<String>) {
+    let mut names: HashSet<String> = HashSet::new();
+    let mut impls: HashSet<String> = HashSet::new();
+    for item in items {
+        let name = match item {
+            Item::Struct(item) => Some(("type", item.ident.to_string())),
+            Item::Enum(item) => Some(("type", item.ident.to_string())),
+            Item::Type(item) => Some(("type", item.ident.to_string())),
+            Item::Mod(item) => Some(("type", item.ident.to_string())),
+            Item::Fn(item) => Some(("value", item.sig.ident.to_string())),
+            Item::Const(item) => Some(("value", item.ident.to_string())),
+            Item::Static(item) => Some(("value", item.ident.to_string())),
+            _ => None,
+        };
+        if let Some((namespace, name)) = name
+            && !names.insert(format!("{namespace} {name}"))
+        {
+            out.push(format!("{path}: `{name}` is defined twice (E0428)"));
+        }
+        let mut members = |kind: &str, owner: &syn::Ident, list: Vec<String>| {
+            let mut seen = HashSet::new();
+            for member in list {
+                if !seen.insert(member.clone()) {
+                    out.push(format!(
+                        "{path}::{owner}: {kind} `{member}` is declared twice"
+                    ));
+                }
+            }
+        };
+        match item {
+            Item::Struct(item) => members(
+                "field",
+                &item.ident,
+                item.fields
+                    .iter()
+                    .filter_map(|field| field.ident.as_ref().map(ToString::to_string))
+                    .collect(),
+            ),
+            Item::Enum(item) => members(
+                "variant",
+                &item.ident,
+                item.variants.iter().map(|v| v.ident.to_string()).collect(),
+            ),
+            Item::Impl(item) => {
+                if let Some((trait_path, _)) = &item.trait_ {
+                    let key = format!(
+                        "{} {} for {}",
+                        item.generics.to_token_stream(),
+                        trait_path.to_token_stream(),
+                        item.self_ty.to_token_stream()
+                    );
+                    if !impls.insert(key.clone()) {
+                        out.push(format!("{path}: `impl {key}` twice (E0119)"));
+                    }
+                }
+            }
+            Item::Mod(module) => {
+                if let Some((_, items)) = &module.content {
+                    module_findings(items, &format!("{path}::{}", module.ident), out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 fn structs(items: &mut [Item], renames: &mut Renames, serde_pass: bool) {
     for item in items {
         match item {

@@ -178,13 +178,15 @@ impl Context<'_> {
                     continue;
                 }
                 other => {
-                    return Err(SpecError::at_pointer(
-                        self.origin,
+                    // Swagger 2's `body` and `formData` survive in converted specs; the
+                    // operation is still worth a method without them.
+                    self.note(
                         &child(&here, "in"),
                         format!(
-                            "unknown parameter location `{other}`; expected path, query, header or cookie"
+                            "parameter `{name}` is in `{other}`, which is not an OpenAPI 3 location (path, query, header or cookie); dropped"
                         ),
-                    ));
+                    );
+                    continue;
                 }
             }
             map.remove("content");

@@ -149,17 +149,34 @@ fn generable_once(
         base: value,
         culprits: Vec::new(),
     };
-    let candidates = schema_locations(&search.base);
+    let mut candidates = schema_locations(&search.base);
     if search.test(&candidates).is_err() {
-        drop(quiet);
-        return Err(SpecError::whole(
-            origin,
-            format!(
-                "{}; it persists with every schema untyped, so it is not a schema's fault",
-                first.message
-            ),
-        ));
+        // Not a schema's fault: the operations progenitor cannot take at all leave the
+        // client (the server, built from the model, still serves them), never the spec.
+        let dropped = search.drop_operations(&candidates);
+        if dropped.is_empty() || search.test(&candidates).is_err() {
+            drop(quiet);
+            return Err(SpecError::whole(
+                origin,
+                format!(
+                    "{}; it persists with every schema untyped and no operation left out explains it",
+                    first.message
+                ),
+            ));
+        }
+        for (pointer, reason) in dropped {
+            notes.push(Note {
+                pointer,
+                message: format!(
+                    "the client cannot be generated with this operation, even untyped ({reason}); it has no client method (the server still serves it)"
+                ),
+            });
+        }
+        candidates = schema_locations(&search.base);
     }
+    // Components at fault on their own are found with small documents first; the whole
+    // spec is then generated once to confirm, and bisected only for what is left.
+    search.find_isolated();
     search.find(candidates);
     drop(quiet);
     let mut value = search.base.clone();
@@ -540,6 +557,45 @@ impl Search<'_> {
             .map_err(|err| err.message)
     }
 
+    /// Removes from the base, one at a time, the operations without which generation
+    /// passes with `untyped` made untyped; returns them with the failure each caused.
+    fn drop_operations(&mut self, untyped: &[String]) -> Vec<(String, String)> {
+        let mut dropped = Vec::new();
+        loop {
+            let reason = match self.test(untyped) {
+                Ok(()) => return dropped,
+                Err(reason) => reason,
+            };
+            let operations = operation_pointers(&self.base);
+            let without = |count: usize| {
+                let mut search = Search {
+                    origin: self.origin,
+                    base: self.base.clone(),
+                    culprits: self.culprits.clone(),
+                };
+                for pointer in &operations[..count] {
+                    remove_pointer(&mut search.base, pointer);
+                }
+                search.test(untyped).is_ok()
+            };
+            if operations.is_empty() || !without(operations.len()) {
+                return dropped;
+            }
+            let (mut failing, mut passing) = (0, operations.len());
+            while passing - failing > 1 {
+                let middle = (failing + passing) / 2;
+                if without(middle) {
+                    passing = middle;
+                } else {
+                    failing = middle;
+                }
+            }
+            let culprit = operations[passing - 1].clone();
+            remove_pointer(&mut self.base, &culprit);
+            dropped.push((culprit, short(&reason)));
+        }
+    }
+
     /// Adds culprits from `candidates` until generation succeeds; each is the first
     /// candidate whose loss, with all before it, makes it pass (so it is needed), then
     /// narrowed down to the smallest part of it that suffices.
@@ -569,13 +625,20 @@ impl Search<'_> {
 
     /// The deepest schema under `pointer` whose loss alone still lets generation pass.
     fn narrow(&self, pointer: String) -> String {
+        self.narrow_by(pointer, |sub| {
+            self.test(std::slice::from_ref(&sub.to_owned())).is_ok()
+        })
+    }
+
+    /// The deepest schema under `pointer` whose loss `passes`.
+    fn narrow_by(&self, pointer: String, passes: impl Fn(&str) -> bool) -> String {
         let mut current = pointer;
         'deeper: loop {
             let Some(schema) = self.base.pointer(&current) else {
                 return current;
             };
             for sub in subschemas(schema, &current) {
-                if self.test(std::slice::from_ref(&sub)).is_ok() {
+                if passes(&sub) {
                     current = sub;
                     continue 'deeper;
                 }
@@ -583,6 +646,125 @@ impl Search<'_> {
             return current;
         }
     }
+
+    /// Culprits among the components, each found by generating a document of that
+    /// component alone: first beside stubs (`{}`) of what it references, so a fault is
+    /// charged to the schema that has it; a suspect is confirmed beside the real schemas it
+    /// references (the other suspects untyped), so a stub's emptiness never blames it.
+    /// Each run is as large as one component's closure, not the spec: a spec with forty
+    /// schemas to degrade no longer costs forty bisections of the whole.
+    fn find_isolated(&mut self) {
+        let Some(Value::Object(schemas)) = self.base.pointer("/components/schemas") else {
+            return;
+        };
+        let names: Vec<String> = schemas.keys().cloned().collect();
+        let suspects: Vec<String> = names
+            .into_iter()
+            .filter(|name| self.alone(name, false, &[]).is_err())
+            .collect();
+        for name in &suspects {
+            let others: Vec<String> = suspects
+                .iter()
+                .filter(|other| *other != name)
+                .map(|other| child("/components/schemas", other))
+                .collect();
+            let reason = match self.alone(name, true, &others) {
+                Ok(()) => continue,
+                Err(reason) => reason,
+            };
+            let culprit = self.narrow_by(child("/components/schemas", name), |sub| {
+                let mut extra = others.clone();
+                extra.push(sub.to_owned());
+                self.alone(name, true, &extra).is_ok()
+            });
+            self.culprits.push((culprit, short(&reason)));
+        }
+    }
+
+    /// Generates a document of the component `name` alone, beside the components it
+    /// references (really, or as stubs), with the culprits so far and `extra` untyped.
+    fn alone(&self, name: &str, real_closure: bool, extra: &[String]) -> Result<(), String> {
+        let mut schemas = serde_json::Map::new();
+        let mut queue = vec![name.to_owned()];
+        while let Some(next) = queue.pop() {
+            if schemas.contains_key(&next) {
+                continue;
+            }
+            let Some(schema) = self.base.pointer(&child("/components/schemas", &next)) else {
+                continue;
+            };
+            if next == name || real_closure {
+                referenced_components(schema, &mut queue);
+                schemas.insert(next, schema.clone());
+            } else {
+                schemas.insert(next, json!({}));
+            }
+        }
+        let mut document = json!({
+            "openapi": self.base.get("openapi").cloned().unwrap_or(json!("3.0.3")),
+            "info": {"title": "isolated", "version": "0"},
+            "paths": {},
+            "components": {"schemas": schemas},
+        });
+        for pointer in self
+            .culprits
+            .iter()
+            .map(|(pointer, _)| pointer)
+            .chain(extra)
+        {
+            replace(&mut document, pointer);
+        }
+        let spec = to_openapiv3(self.origin, document).map_err(|err| err.message)?;
+        try_generate(self.origin, &spec)
+            .map(|_| ())
+            .map_err(|err| err.message)
+    }
+}
+
+/// `/paths/…/method` of every operation.
+fn operation_pointers(root: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(Value::Object(paths)) = root.get("paths") {
+        for (path, item) in paths {
+            for method in HTTP_METHODS {
+                if item.get(method).is_some() {
+                    out.push(child(&child("/paths", path), method));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn remove_pointer(root: &mut Value, pointer: &str) {
+    let Some((parent, key)) = pointer.rsplit_once('/') else {
+        return;
+    };
+    if let Some(Value::Object(map)) = root.pointer_mut(parent) {
+        map.shift_remove(&pointer::unescape(key));
+    }
+}
+
+/// The components `schema` names, by `$ref` or in a discriminator's mapping.
+fn referenced_components(schema: &Value, out: &mut Vec<String>) {
+    walk::objects(schema, "", &mut |_, map| {
+        let mut targets: Vec<&str> = map
+            .get("$ref")
+            .and_then(Value::as_str)
+            .into_iter()
+            .collect();
+        if let Some(Value::Object(mapping)) = map.get("mapping") {
+            targets.extend(mapping.values().filter_map(Value::as_str));
+        }
+        for target in targets {
+            if let Some(name) = target.strip_prefix("#/components/schemas/")
+                && !name.contains('/')
+            {
+                out.push(pointer::unescape(name));
+            }
+        }
+        true
+    });
 }
 
 fn short(reason: &str) -> String {
@@ -754,6 +936,59 @@ impl Drop for Quiet {
 mod tests {
     use super::*;
     use crate::load::load_str;
+
+    /// An operation progenitor refuses whatever its schemas (two body media types, which
+    /// adaptation would have chosen between) leaves the client; the spec and the other
+    /// operation stay.
+    #[test]
+    fn an_operation_at_fault_leaves_the_client_not_the_spec() {
+        let value = serde_json::json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/ok": {"get": {"operationId": "fine", "responses": {"200": {"description": "",
+                    "content": {"application/json": {"schema": {"type": "string"}}}}}}},
+                "/odd": {"post": {"operationId": "odd",
+                    "requestBody": {"content": {"text/plain": {"schema": {}}, "text/csv": {"schema": {}}}},
+                    "responses": {"200": {"description": ""}}}}
+            }
+        });
+        let mut notes = Vec::new();
+        let generated = generable("t.json", value, &mut notes).expect("the spec generates");
+        let client = generated.default_client.to_string();
+        assert!(client.contains("fn fine"), "{client}");
+        assert!(!client.contains("fn odd"), "{client}");
+        let note = notes
+            .iter()
+            .find(|note| note.pointer == "/paths/~1odd/post")
+            .expect("a note");
+        assert!(
+            note.message.contains("no client method"),
+            "{}",
+            note.message
+        );
+    }
+
+    /// Components at fault are found in documents of their own, and only they go.
+    #[test]
+    fn components_at_fault_are_found_alone() {
+        let value = serde_json::json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/x": {"post": {"operationId": "x",
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Uses"}}}},
+                "responses": {"200": {"description": ""}}}}},
+            "components": {"schemas": {
+                "Uses": {"type": "object", "properties": {"odd": {"$ref": "#/components/schemas/Odd"}, "n": {"type": "integer"}}},
+                "Odd": {"type": "object", "properties": {"bad": {"not": {"type": "string"}}, "fine": {"type": "string"}}}
+            }}
+        });
+        let mut notes = Vec::new();
+        let generated = generable("t.json", value, &mut notes).expect("the spec generates");
+        assert_eq!(generated.degraded.len(), 1, "{:?}", generated.degraded);
+        assert!(generated.degraded[0].starts_with("/components/schemas/Odd/properties/bad"));
+        assert!(generated.types.to_string().contains("pub struct Uses"));
+    }
 
     /// A component whose inner enum makes typify panic (an untyped enum of mixed values
     /// that normalisation would otherwise have split) loses only that property.

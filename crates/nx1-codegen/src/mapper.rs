@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::names::{Allocator, sanitize_pascal};
+use crate::names::{Allocator, sanitize_pascal, typify_pascal};
 use crate::pointer;
 
 /// A Rust type, as the path the generated code writes.
@@ -44,7 +44,8 @@ impl TypeMapper {
         }
     }
 
-    /// Files `schema` under a fresh name derived from `hint`; returns the name.
+    /// Files `schema` under a fresh name derived from `hint`; returns the name. Rust code
+    /// names it as typify does (`typify_pascal`): a component `_2` is `types::X2`.
     pub fn hoist(&mut self, hint: &str, schema: Value) -> String {
         let name = self.names.allocate(&[sanitize_pascal(hint)]);
         self.hoisted.insert(name.clone(), schema);
@@ -73,7 +74,7 @@ impl TypeMapper {
 
     pub fn rust_type(&mut self, schema: &Value, hint: &str) -> RustType {
         if let Some(name) = component_ref(schema) {
-            return RustType(format!("types::{name}"));
+            return RustType(format!("types::{}", typify_pascal(&name)));
         }
         if let Some(Value::Array(all_of)) = schema.get("allOf")
             && all_of.len() == 1
@@ -83,7 +84,7 @@ impl TypeMapper {
                 &["allOf", "nullable", "title", "description", "default"],
             )
         {
-            return RustType(format!("types::{name}"));
+            return RustType(format!("types::{}", typify_pascal(&name)));
         }
         let kind = schema.get("type").and_then(Value::as_str);
         let format = schema.get("format").and_then(Value::as_str);
@@ -120,7 +121,7 @@ impl TypeMapper {
             return RustType("::serde_json::Value".to_owned());
         }
         let name = self.hoist(hint, schema.clone());
-        RustType(format!("types::{name}"))
+        RustType(format!("types::{}", typify_pascal(&name)))
     }
 }
 

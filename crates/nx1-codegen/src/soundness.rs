@@ -8,6 +8,8 @@
 //! `guid_3` (their JSON names kept by `#[serde(rename)]`), in the struct and in every
 //! item of every impl of a type of that name, occurrence by occurrence: typify writes a
 //! struct's fields, its builder's fields, methods and initialisers in one order.
+//! Likewise conflicting `From` impls (one is kept), derives a member type cannot satisfy
+//! (dropped from the outer type) and recursive optionals typify writes as `null`.
 
 use std::collections::{HashMap, HashSet};
 
@@ -32,7 +34,169 @@ pub(crate) fn mend(tokens: TokenStream) -> TokenStream {
     structs(&mut file.items, &mut renames, false);
     impls(&mut file.items, &renames);
     one_impl_per_trait(&mut file.items);
+    satisfiable_derives(&mut file.items);
     file.into_token_stream()
+}
+
+/// Traits a derive asks of every member type, and the traits each implies.
+const COMPARISONS: &[(&str, &[&str])] = &[
+    ("PartialEq", &["Eq", "PartialOrd", "Ord"]),
+    ("Eq", &["Ord"]),
+    ("PartialOrd", &["Ord"]),
+    ("Ord", &[]),
+    ("Hash", &[]),
+    ("Copy", &[]),
+];
+
+/// A derive whose member types lack the trait (E0277): typify decides derives per type,
+/// and a type it gave fewer (a union holding a float, say) can sit inside one it gave
+/// more. Such a derive goes from the outer type, with the traits that need it, until
+/// every derive left holds; in each module, types named by their bare name.
+fn satisfiable_derives(items: &mut [Item]) {
+    for _ in 0..32 {
+        let missing = unsatisfied_derives(items);
+        if missing.is_empty() {
+            break;
+        }
+        for item in items.iter_mut() {
+            let (ident, attrs) = match item {
+                Item::Struct(item) => (item.ident.to_string(), &mut item.attrs),
+                Item::Enum(item) => (item.ident.to_string(), &mut item.attrs),
+                _ => continue,
+            };
+            let drop: HashSet<&str> = missing
+                .iter()
+                .filter(|(name, _)| *name == ident)
+                .flat_map(|(_, derive)| {
+                    let implied = COMPARISONS
+                        .iter()
+                        .find(|(name, _)| name == derive)
+                        .map_or(&[][..], |(_, implied)| *implied);
+                    std::iter::once(derive.as_str()).chain(implied.iter().copied())
+                })
+                .collect();
+            for attr in attrs
+                .iter_mut()
+                .filter(|attr| attr.path().is_ident("derive"))
+            {
+                let Ok(paths) = attr.parse_args_with(
+                    syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+                ) else {
+                    continue;
+                };
+                let kept: Vec<&syn::Path> = paths
+                    .iter()
+                    .filter(|path| {
+                        path.segments
+                            .last()
+                            .is_none_or(|last| !drop.contains(last.ident.to_string().as_str()))
+                    })
+                    .collect();
+                *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
+            }
+        }
+    }
+    for item in items {
+        if let Item::Mod(module) = item
+            && let Some((_, items)) = &mut module.content
+        {
+            satisfiable_derives(items);
+        }
+    }
+}
+
+/// (type, trait) for every derive in `items` that a member type of the same module lacks.
+fn unsatisfied_derives(items: &[Item]) -> Vec<(String, String)> {
+    // What each local type has, derived or implemented by hand.
+    let mut has: HashMap<String, HashSet<String>> = HashMap::new();
+    let mut members: HashMap<String, HashSet<String>> = HashMap::new();
+    for item in items {
+        let (ident, attrs, types): (String, &Vec<syn::Attribute>, Vec<&Type>) = match item {
+            Item::Struct(item) => (
+                item.ident.to_string(),
+                &item.attrs,
+                item.fields.iter().map(|field| &field.ty).collect(),
+            ),
+            Item::Enum(item) => (
+                item.ident.to_string(),
+                &item.attrs,
+                item.variants
+                    .iter()
+                    .flat_map(|variant| variant.fields.iter().map(|field| &field.ty))
+                    .collect(),
+            ),
+            Item::Impl(item) => {
+                if let (Some((trait_path, _)), Type::Path(self_ty)) = (&item.trait_, &*item.self_ty)
+                    && let (Some(trait_name), Some(self_name)) =
+                        (trait_path.segments.last(), self_ty.path.segments.last())
+                    && self_ty.path.segments.len() == 1
+                {
+                    has.entry(self_name.ident.to_string())
+                        .or_default()
+                        .insert(trait_name.ident.to_string());
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        let derived = has.entry(ident.clone()).or_default();
+        for attr in attrs.iter().filter(|attr| attr.path().is_ident("derive")) {
+            if let Ok(paths) = attr.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            ) {
+                derived.extend(
+                    paths
+                        .iter()
+                        .filter_map(|path| path.segments.last().map(|s| s.ident.to_string())),
+                );
+            }
+        }
+        let mut named = HashSet::new();
+        for ty in types {
+            bare_names(ty, &mut named);
+        }
+        members.insert(ident, named);
+    }
+    let mut missing = Vec::new();
+    for (ident, named) in &members {
+        for (derive, _) in COMPARISONS {
+            if !has[ident].contains(*derive) {
+                continue;
+            }
+            // Only the module's own types: a hand-written `impl From<X> for String` must
+            // not make `String` look like a type that lacks everything else.
+            let lacking = named
+                .iter()
+                .filter(|member| *member != ident && members.contains_key(*member))
+                .any(|member| {
+                    has.get(member)
+                        .is_some_and(|traits| !traits.contains(*derive))
+                });
+            if lacking {
+                missing.push((ident.clone(), (*derive).to_owned()));
+            }
+        }
+    }
+    missing.sort();
+    missing
+}
+
+/// Single-segment type names anywhere in `ty` (the module's own types, as typify names
+/// them), generic arguments included.
+fn bare_names(ty: &Type, out: &mut HashSet<String>) {
+    struct Names<'a>(&'a mut HashSet<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Names<'_> {
+        fn visit_type_path(&mut self, node: &'ast syn::TypePath) {
+            if node.qself.is_none()
+                && node.path.leading_colon.is_none()
+                && node.path.segments.len() == 1
+            {
+                self.0.insert(node.path.segments[0].ident.to_string());
+            }
+            syn::visit::visit_type_path(self, node);
+        }
+    }
+    syn::visit::Visit::visit_type(&mut Names(out), ty);
 }
 
 /// What rustc would refuse in `code` (a generated client or server) that this module knows
@@ -71,6 +235,11 @@ pub(crate) fn twice_defined(types: &TokenStream) -> Vec<String> {
 }
 
 fn module_findings(items: &[Item], path: &str, out: &mut Vec<String>) {
+    for (name, derive) in unsatisfied_derives(items) {
+        out.push(format!(
+            "{path}::{name}: derives {derive}, which a member type lacks (E0277)"
+        ));
+    }
     let mut names: HashSet<String> = HashSet::new();
     let mut impls: HashSet<String> = HashSet::new();
     for item in items {
@@ -482,6 +651,39 @@ mod tests {
             "{mended}"
         );
         assert!(mended.contains("Self :: A (v)") && !mended.contains("Self :: B (v)"));
+    }
+
+    #[test]
+    fn a_derive_a_member_cannot_satisfy_goes() {
+        let tokens = quote! {
+            pub mod types {
+                #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+                pub struct Outer { pub inner: ::std::vec::Vec<Inner>, pub n: i64 }
+                #[derive(Clone, Debug, PartialEq)]
+                pub enum Inner { A(f64), B(Leaf) }
+                #[derive(Clone, Debug, PartialEq, Eq)]
+                pub struct Leaf { pub s: String }
+                pub struct Manual;
+                impl PartialEq for Manual { fn eq(&self, _: &Self) -> bool { true } }
+                #[derive(PartialEq)]
+                pub struct UsesManual { pub m: Manual }
+            }
+        };
+        let before = findings(&tokens.to_string());
+        assert!(
+            before.iter().any(|f| f.contains("Outer: derives Eq")),
+            "{before:?}"
+        );
+        let mended = mend(tokens).to_string();
+        assert!(
+            mended.contains("# [derive (Clone , Debug , PartialEq)] pub struct Outer"),
+            "{mended}"
+        );
+        assert!(
+            mended.contains("# [derive (PartialEq)] pub struct UsesManual"),
+            "{mended}"
+        );
+        assert!(findings(&mended).is_empty(), "{:?}", findings(&mended));
     }
 
     #[test]

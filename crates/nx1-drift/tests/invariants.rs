@@ -21,7 +21,7 @@ use serde_json::{Map, Value, json};
 #[path = "invariants/mutations.rs"]
 mod mutations;
 
-use mutations::{MUTATIONS, Mutation};
+use mutations::Case;
 
 pub struct Spec {
     pub name: String,
@@ -156,7 +156,7 @@ fn each_rule_finds_its_mutation_and_nothing_else() {
     let specs = corpus();
     let mut failures = Vec::new();
     let mut covered = BTreeSet::new();
-    for (number, mutation) in MUTATIONS.iter().enumerate() {
+    for (number, mutation) in mutations::cases().iter().enumerate() {
         let mut rng = fastrand::Rng::with_seed(seed() ^ ((number as u64) << 16));
         let mut order: Vec<usize> = (0..specs.len()).collect();
         rng.shuffle(&mut order);
@@ -166,18 +166,18 @@ fn each_rule_finds_its_mutation_and_nothing_else() {
                 break;
             }
             let spec = &specs[index];
-            let Some(applied) = (mutation.apply)(&spec.value, &mut rng) else {
+            let Some(applied) = mutation.apply(&spec.value, &mut rng) else {
                 continue;
             };
             done += 1;
-            covered.insert(mutation.rule);
-            covered.extend(mutation.inverse);
+            covered.insert(mutation.rule());
+            covered.extend(mutation.inverse());
             check(mutation, spec, &applied, &mut failures);
         }
         if done == 0 {
             failures.push(format!(
                 "{}: no corpus spec has a place for this mutation",
-                mutation.rule.id()
+                mutation.rule().id()
             ));
         }
     }
@@ -200,14 +200,14 @@ fn each_rule_finds_its_mutation_and_nothing_else() {
     );
 }
 
-fn check(
-    mutation: &Mutation,
-    spec: &Spec,
-    applied: &mutations::Applied,
-    failures: &mut Vec<String>,
-) {
-    if std::env::var("NX1_DUMP").is_ok_and(|rule| rule == mutation.rule.id()) {
-        let name = format!("/tmp/mut-{}-{}", mutation.rule.id(), spec.name);
+fn check(mutation: &Case, spec: &Spec, applied: &mutations::Applied, failures: &mut Vec<String>) {
+    if std::env::var("NX1_DUMP").is_ok_and(|rule| rule == mutation.rule().id()) {
+        let name = format!(
+            "{}/mut-{}-{}",
+            std::env::temp_dir().display(),
+            mutation.rule().id(),
+            spec.name
+        );
         std::fs::write(format!("{name}.before.json"), applied.before.to_string()).unwrap();
         std::fs::write(format!("{name}.after.json"), applied.after.to_string()).unwrap();
     }
@@ -227,15 +227,15 @@ fn check(
         }?;
         Some(format!(
             "{} on {} ({direction}, {}): {problem}; found:\n{}",
-            mutation.rule.id(),
+            mutation.rule().id(),
             spec.name,
             applied.operation,
             shown(found)
         ))
     };
-    failures.extend(expect(&forward, Some(mutation.rule), "forward"));
+    failures.extend(expect(&forward, Some(mutation.rule()), "forward"));
     let backward = changes(&applied.after, &applied.before);
-    failures.extend(expect(&backward, mutation.inverse, "undone"));
+    failures.extend(expect(&backward, mutation.inverse(), "undone"));
 }
 
 // -----------------------------------------------------------------------------------------

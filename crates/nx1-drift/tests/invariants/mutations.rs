@@ -23,6 +23,218 @@ pub struct Mutation {
     pub apply: fn(&Value, &mut Rng) -> Option<Applied>,
 }
 
+/// A change to a body's schema, made on a request body or on a response body: one change,
+/// the rule (and inverse) each side reports it as.
+pub struct SchemaChange {
+    pub request: Option<(Rule, Option<Rule>)>,
+    pub response: Option<(Rule, Option<Rule>)>,
+    pub change: Change,
+}
+
+pub enum Change {
+    /// To the body's top-level object (isolated): which objects, and the change.
+    Object(
+        fn(&Value) -> bool,
+        fn(&mut Map<String, Value>, &mut Rng) -> Option<()>,
+    ),
+    /// To one property of it (isolated): which properties, and the change.
+    Property(fn(&Value) -> bool, fn(&mut Value) -> Option<()>),
+}
+
+/// One mutation to apply: an operation-level one, or a schema change on one side.
+pub enum Case {
+    Plain(&'static Mutation),
+    Schema(Side, Rule, Option<Rule>, &'static Change),
+}
+
+impl Case {
+    pub fn rule(&self) -> Rule {
+        match self {
+            Case::Plain(mutation) => mutation.rule,
+            Case::Schema(_, rule, _, _) => *rule,
+        }
+    }
+
+    pub fn inverse(&self) -> Option<Rule> {
+        match self {
+            Case::Plain(mutation) => mutation.inverse,
+            Case::Schema(_, _, inverse, _) => *inverse,
+        }
+    }
+
+    pub fn apply(&self, spec: &Value, rng: &mut Rng) -> Option<Applied> {
+        match self {
+            Case::Plain(mutation) => (mutation.apply)(spec, rng),
+            Case::Schema(side, _, _, Change::Object(want, change)) => {
+                object(spec, rng, *side, *want, *change)
+            }
+            Case::Schema(side, _, _, Change::Property(want, change)) => {
+                property(spec, rng, *side, *want, *change)
+            }
+        }
+    }
+}
+
+/// Every mutation: the operation-level ones, then each schema change on each side.
+pub fn cases() -> Vec<Case> {
+    let mut cases: Vec<Case> = MUTATIONS.iter().map(Case::Plain).collect();
+    for change in SCHEMA_CHANGES {
+        for (side, rules) in [
+            (Side::Request, change.request),
+            (Side::Response, change.response),
+        ] {
+            if let Some((rule, inverse)) = rules {
+                cases.push(Case::Schema(side, rule, inverse, &change.change));
+            }
+        }
+    }
+    cases
+}
+
+const SCHEMA_CHANGES: &[SchemaChange] = &[
+    SchemaChange {
+        request: Some((
+            Rule::NewRequiredRequestProperty,
+            Some(Rule::RequestPropertyRemoved),
+        )),
+        response: Some((
+            Rule::ResponseRequiredPropertyAdded,
+            Some(Rule::ResponseRequiredPropertyRemoved),
+        )),
+        change: Change::Object(|_| true, |object, _| add_property(object, true)),
+    },
+    SchemaChange {
+        request: Some((
+            Rule::NewOptionalRequestProperty,
+            Some(Rule::RequestPropertyRemoved),
+        )),
+        response: Some((
+            Rule::ResponseOptionalPropertyAdded,
+            Some(Rule::ResponseOptionalPropertyRemoved),
+        )),
+        change: Change::Object(|_| true, |object, _| add_property(object, false)),
+    },
+    SchemaChange {
+        request: Some((
+            Rule::RequestPropertyBecameRequired,
+            Some(Rule::RequestPropertyBecameOptional),
+        )),
+        response: None,
+        change: Change::Object(|_| true, make_required),
+    },
+    SchemaChange {
+        request: None,
+        response: Some((
+            Rule::ResponsePropertyBecameOptional,
+            Some(Rule::ResponsePropertyBecameRequired),
+        )),
+        change: Change::Object(|o| !required_names(o).is_empty(), make_optional),
+    },
+    SchemaChange {
+        request: Some((
+            Rule::RequestPropertyTypeChanged,
+            Some(Rule::RequestPropertyTypeChanged),
+        )),
+        response: Some((
+            Rule::ResponsePropertyTypeChanged,
+            Some(Rule::ResponsePropertyTypeChanged),
+        )),
+        change: Change::Property(plain_string, |s| set_key(s, "type", json!("boolean"))),
+    },
+    SchemaChange {
+        request: Some((
+            Rule::RequestPropertyTypeWidened,
+            Some(Rule::RequestPropertyTypeNarrowed),
+        )),
+        response: Some((
+            Rule::ResponsePropertyTypeWidened,
+            Some(Rule::ResponsePropertyTypeNarrowed),
+        )),
+        change: Change::Property(plain_integer, |s| set_key(s, "type", json!("number"))),
+    },
+    SchemaChange {
+        request: Some((
+            Rule::RequestPropertyEnumValueAdded,
+            Some(Rule::RequestPropertyEnumValueRemoved),
+        )),
+        response: Some((
+            Rule::ResponsePropertyEnumValueAdded,
+            Some(Rule::ResponsePropertyEnumValueRemoved),
+        )),
+        change: Change::Property(string_enum, add_enum_value),
+    },
+    SchemaChange {
+        request: Some((Rule::RequestPropertyBecameEnum, None)),
+        response: Some((Rule::ResponsePropertyBecameEnum, None)),
+        change: Change::Property(plain_string, make_enum),
+    },
+    SchemaChange {
+        request: Some((
+            Rule::RequestPropertyBecameNullable,
+            Some(Rule::RequestPropertyBecameNonNullable),
+        )),
+        response: Some((
+            Rule::ResponsePropertyBecameNullable,
+            Some(Rule::ResponsePropertyBecameNonNullable),
+        )),
+        change: Change::Property(plain_string, |s| {
+            set_key(s, "type", json!(["string", "null"]))
+        }),
+    },
+    SchemaChange {
+        request: Some((
+            Rule::RequestPropertyConstraintTightened,
+            Some(Rule::RequestPropertyConstraintRelaxed),
+        )),
+        response: Some((
+            Rule::ResponsePropertyConstraintTightened,
+            Some(Rule::ResponsePropertyConstraintRelaxed),
+        )),
+        change: Change::Property(
+            |s| plain_string(s) && s.get("maxLength").is_none(),
+            |s| set_key(s, "maxLength", json!(3)),
+        ),
+    },
+    SchemaChange {
+        request: Some((
+            Rule::RequestPropertyDefaultChanged,
+            Some(Rule::RequestPropertyDefaultChanged),
+        )),
+        response: None,
+        change: Change::Property(
+            |s| plain_string(s) && s.get("default").is_none(),
+            |s| set_key(s, "default", json!("mutated")),
+        ),
+    },
+    SchemaChange {
+        request: Some((Rule::RequestPropertyBecameReadOnly, None)),
+        response: None,
+        change: Change::Property(
+            |s| plain_string(s) && s.get("readOnly").is_none(),
+            |s| set_key(s, "readOnly", json!(true)),
+        ),
+    },
+    SchemaChange {
+        request: None,
+        response: Some((Rule::ResponsePropertyBecameWriteOnly, None)),
+        change: Change::Property(
+            |s| plain_string(s) && s.get("writeOnly").is_none(),
+            |s| set_key(s, "writeOnly", json!(true)),
+        ),
+    },
+    SchemaChange {
+        request: Some((
+            Rule::RequestUnionVariantAdded,
+            Some(Rule::RequestUnionVariantRemoved),
+        )),
+        response: Some((
+            Rule::ResponseUnionVariantAdded,
+            Some(Rule::ResponseUnionVariantRemoved),
+        )),
+        change: Change::Property(union, add_branch),
+    },
+];
+
 /// Rules no mutation here reaches, with why: options the invariant run does not set, or
 /// changes that only exist as pairs of the two shapes.
 pub const NOT_MUTATED: &[&str] = &[
@@ -38,7 +250,7 @@ const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "patch", "options", "head", "trace",
 ];
 
-pub const MUTATIONS: &[Mutation] = &[
+const MUTATIONS: &[Mutation] = &[
     // Endpoints.
     Mutation {
         rule: Rule::EndpointAdded,
@@ -401,227 +613,6 @@ pub const MUTATIONS: &[Mutation] = &[
             })
         },
     },
-    // Request schemas.
-    Mutation {
-        rule: Rule::NewRequiredRequestProperty,
-        inverse: Some(Rule::RequestPropertyRemoved),
-        apply: |spec, rng| {
-            object(
-                spec,
-                rng,
-                Side::Request,
-                |_| true,
-                |object, _| add_property(object, true),
-            )
-        },
-    },
-    Mutation {
-        rule: Rule::NewOptionalRequestProperty,
-        inverse: Some(Rule::RequestPropertyRemoved),
-        apply: |spec, rng| {
-            object(
-                spec,
-                rng,
-                Side::Request,
-                |_| true,
-                |object, _| add_property(object, false),
-            )
-        },
-    },
-    Mutation {
-        rule: Rule::RequestPropertyBecameRequired,
-        inverse: Some(Rule::RequestPropertyBecameOptional),
-        apply: |spec, rng| object(spec, rng, Side::Request, |_| true, make_required),
-    },
-    Mutation {
-        rule: Rule::RequestPropertyTypeChanged,
-        inverse: Some(Rule::RequestPropertyTypeChanged),
-        apply: |spec, rng| {
-            property(spec, rng, Side::Request, plain_string, |s| {
-                set_key(s, "type", json!("boolean"))
-            })
-        },
-    },
-    Mutation {
-        rule: Rule::RequestPropertyTypeWidened,
-        inverse: Some(Rule::RequestPropertyTypeNarrowed),
-        apply: |spec, rng| {
-            property(spec, rng, Side::Request, plain_integer, |s| {
-                set_key(s, "type", json!("number"))
-            })
-        },
-    },
-    Mutation {
-        rule: Rule::RequestPropertyEnumValueAdded,
-        inverse: Some(Rule::RequestPropertyEnumValueRemoved),
-        apply: |spec, rng| property(spec, rng, Side::Request, string_enum, add_enum_value),
-    },
-    Mutation {
-        rule: Rule::RequestPropertyBecameEnum,
-        inverse: None,
-        apply: |spec, rng| property(spec, rng, Side::Request, plain_string, make_enum),
-    },
-    Mutation {
-        rule: Rule::RequestPropertyBecameNullable,
-        inverse: Some(Rule::RequestPropertyBecameNonNullable),
-        apply: |spec, rng| {
-            property(spec, rng, Side::Request, plain_string, |s| {
-                set_key(s, "type", json!(["string", "null"]))
-            })
-        },
-    },
-    Mutation {
-        rule: Rule::RequestPropertyConstraintTightened,
-        inverse: Some(Rule::RequestPropertyConstraintRelaxed),
-        apply: |spec, rng| {
-            property(
-                spec,
-                rng,
-                Side::Request,
-                |s| plain_string(s) && s.get("maxLength").is_none(),
-                |s| set_key(s, "maxLength", json!(3)),
-            )
-        },
-    },
-    Mutation {
-        rule: Rule::RequestPropertyDefaultChanged,
-        inverse: Some(Rule::RequestPropertyDefaultChanged),
-        apply: |spec, rng| {
-            property(
-                spec,
-                rng,
-                Side::Request,
-                |s| plain_string(s) && s.get("default").is_none(),
-                |s| set_key(s, "default", json!("mutated")),
-            )
-        },
-    },
-    Mutation {
-        rule: Rule::RequestPropertyBecameReadOnly,
-        inverse: None,
-        apply: |spec, rng| {
-            property(
-                spec,
-                rng,
-                Side::Request,
-                |s| plain_string(s) && s.get("readOnly").is_none(),
-                |s| set_key(s, "readOnly", json!(true)),
-            )
-        },
-    },
-    Mutation {
-        rule: Rule::RequestUnionVariantAdded,
-        inverse: Some(Rule::RequestUnionVariantRemoved),
-        apply: |spec, rng| property(spec, rng, Side::Request, union, add_branch),
-    },
-    // Response schemas.
-    Mutation {
-        rule: Rule::ResponseRequiredPropertyAdded,
-        inverse: Some(Rule::ResponseRequiredPropertyRemoved),
-        apply: |spec, rng| {
-            object(
-                spec,
-                rng,
-                Side::Response,
-                |_| true,
-                |object, _| add_property(object, true),
-            )
-        },
-    },
-    Mutation {
-        rule: Rule::ResponseOptionalPropertyAdded,
-        inverse: Some(Rule::ResponseOptionalPropertyRemoved),
-        apply: |spec, rng| {
-            object(
-                spec,
-                rng,
-                Side::Response,
-                |_| true,
-                |object, _| add_property(object, false),
-            )
-        },
-    },
-    Mutation {
-        rule: Rule::ResponsePropertyBecameOptional,
-        inverse: Some(Rule::ResponsePropertyBecameRequired),
-        apply: |spec, rng| {
-            object(
-                spec,
-                rng,
-                Side::Response,
-                |o| !required_names(o).is_empty(),
-                make_optional,
-            )
-        },
-    },
-    Mutation {
-        rule: Rule::ResponsePropertyTypeChanged,
-        inverse: Some(Rule::ResponsePropertyTypeChanged),
-        apply: |spec, rng| {
-            property(spec, rng, Side::Response, plain_string, |s| {
-                set_key(s, "type", json!("boolean"))
-            })
-        },
-    },
-    Mutation {
-        rule: Rule::ResponsePropertyTypeWidened,
-        inverse: Some(Rule::ResponsePropertyTypeNarrowed),
-        apply: |spec, rng| {
-            property(spec, rng, Side::Response, plain_integer, |s| {
-                set_key(s, "type", json!("number"))
-            })
-        },
-    },
-    Mutation {
-        rule: Rule::ResponsePropertyEnumValueAdded,
-        inverse: Some(Rule::ResponsePropertyEnumValueRemoved),
-        apply: |spec, rng| property(spec, rng, Side::Response, string_enum, add_enum_value),
-    },
-    Mutation {
-        rule: Rule::ResponsePropertyBecameEnum,
-        inverse: None,
-        apply: |spec, rng| property(spec, rng, Side::Response, plain_string, make_enum),
-    },
-    Mutation {
-        rule: Rule::ResponsePropertyBecameNullable,
-        inverse: Some(Rule::ResponsePropertyBecameNonNullable),
-        apply: |spec, rng| {
-            property(spec, rng, Side::Response, plain_string, |s| {
-                set_key(s, "type", json!(["string", "null"]))
-            })
-        },
-    },
-    Mutation {
-        rule: Rule::ResponsePropertyConstraintTightened,
-        inverse: Some(Rule::ResponsePropertyConstraintRelaxed),
-        apply: |spec, rng| {
-            property(
-                spec,
-                rng,
-                Side::Response,
-                |s| plain_string(s) && s.get("maxLength").is_none(),
-                |s| set_key(s, "maxLength", json!(3)),
-            )
-        },
-    },
-    Mutation {
-        rule: Rule::ResponsePropertyBecameWriteOnly,
-        inverse: None,
-        apply: |spec, rng| {
-            property(
-                spec,
-                rng,
-                Side::Response,
-                |s| plain_string(s) && s.get("writeOnly").is_none(),
-                |s| set_key(s, "writeOnly", json!(true)),
-            )
-        },
-    },
-    Mutation {
-        rule: Rule::ResponseUnionVariantAdded,
-        inverse: Some(Rule::ResponseUnionVariantRemoved),
-        apply: |spec, rng| property(spec, rng, Side::Response, union, add_branch),
-    },
     // Security.
     Mutation {
         rule: Rule::SecurityChanged,
@@ -852,7 +843,7 @@ fn isolate(spec: &mut Value, pointer: &str, rng: &mut Rng) -> Option<String> {
 }
 
 #[derive(Clone, Copy, PartialEq)]
-enum Side {
+pub enum Side {
     Request,
     Response,
 }

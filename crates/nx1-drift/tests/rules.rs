@@ -757,6 +757,12 @@ fn properties_moved_into_an_allof_base_are_no_change() {
     let found = changes(&before, &after, plain());
     let ids: Vec<&str> = found.iter().map(|change| change.id).collect();
     assert_eq!(ids, ["response-optional-property-added"], "{found:#?}");
+    // A change found in the flattened object points where the spec writes it: the base.
+    let mut narrower = after.clone();
+    narrower["components"]["schemas"]["Base"]["properties"]["a"]["maxLength"] = json!(3);
+    let found = changes(&after, &narrower, plain());
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].pointer, "/components/schemas/Base/properties/a");
 }
 
 #[test]

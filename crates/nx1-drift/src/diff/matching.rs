@@ -386,23 +386,31 @@ fn bare(map: &Map<String, Value>, strict_docs: bool) -> bool {
 /// properties and `required` of all its parts), so that moving properties into a base
 /// schema is no change. An `allOf` whose parts disagree on a keyword, or that holds a
 /// union, is left as written.
-pub(super) fn flatten_all_of(root: &mut Value) {
+pub(super) fn flatten_all_of(root: &mut Value) -> BTreeMap<String, String> {
+    let mut origins = BTreeMap::new();
     let mut places = Vec::new();
     compositions(root, String::new(), &mut places);
     if places.is_empty() {
-        return;
+        return origins;
     }
     let snapshot = root.clone();
     for place in places {
         let Some(schema) = snapshot.pointer(&place) else {
             continue;
         };
-        if let Some(merged) = merged(&snapshot, schema, 0)
+        if let Some((merged, from)) = merged(&snapshot, schema, &place, 0)
             && let Some(slot) = root.pointer_mut(&place)
         {
             *slot = Value::Object(merged);
+            for (name, origin) in from {
+                let here = format!("{place}/properties/{}", nx1_codegen::pointer::escape(&name));
+                if here != origin {
+                    origins.insert(here, origin);
+                }
+            }
         }
     }
+    origins
 }
 
 fn compositions(value: &Value, at: String, out: &mut Vec<String>) {
@@ -432,21 +440,28 @@ fn compositions(value: &Value, at: String, out: &mut Vec<String>) {
     }
 }
 
-/// The object `schema` means, its `$ref`s and `allOf`s merged; `None` where they disagree.
-fn merged(root: &Value, schema: &Value, depth: usize) -> Option<Map<String, Value>> {
+/// The object `schema` (at `at`) means, its `$ref`s and `allOf`s merged, with where each
+/// property was written; `None` where they disagree.
+fn merged(
+    root: &Value,
+    schema: &Value,
+    at: &str,
+    depth: usize,
+) -> Option<(Map<String, Value>, BTreeMap<String, String>)> {
     if depth > 16 {
         return None;
     }
     let map = schema.as_object()?;
     if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
-        let target = root.pointer(reference.strip_prefix('#')?)?;
-        let mut out = merged(root, target, depth + 1)?;
+        let target_at = reference.strip_prefix('#')?;
+        let target = root.pointer(target_at)?;
+        let (mut out, origins) = merged(root, target, target_at, depth + 1)?;
         // A `$ref` that is one part of several is an object part: keep its own keys out
         // of the way of the parent's documentation.
         for key in ["title", "description"] {
             out.remove(key);
         }
-        return Some(out);
+        return Some((out, origins));
     }
     if map.contains_key("oneOf") || map.contains_key("anyOf") || map.contains_key("not") {
         return None;
@@ -456,17 +471,31 @@ fn merged(root: &Value, schema: &Value, depth: usize) -> Option<Map<String, Valu
         .filter(|(key, _)| key.as_str() != "allOf")
         .map(|(key, value)| (key.clone(), value.clone()))
         .collect();
-    for part in map
+    let mut origins: BTreeMap<String, String> = out
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|properties| properties.keys())
+        .map(|name| {
+            let origin = format!("{at}/properties/{}", nx1_codegen::pointer::escape(name));
+            (name.clone(), origin)
+        })
+        .collect();
+    for (index, part) in map
         .get("allOf")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
+        .enumerate()
     {
-        let part = merged(root, part, depth + 1)?;
+        let (part, from) = merged(root, part, &format!("{at}/allOf/{index}"), depth + 1)?;
         combine(&mut out, part)?;
+        for (name, origin) in from {
+            origins.entry(name).or_insert(origin);
+        }
     }
     let object = out.get("type").is_none_or(|kind| kind == "object");
-    (object && out.contains_key("properties")).then_some(out)
+    (object && out.contains_key("properties")).then_some((out, origins))
 }
 
 fn combine(into: &mut Map<String, Value>, from: Map<String, Value>) -> Option<()> {

@@ -116,6 +116,9 @@ pub fn diff(
 /// One normalised spec with its operations indexed by method and shape of path.
 struct Side {
     root: Value,
+    /// Where a property of a flattened `allOf` is written in the spec: its pointer in the
+    /// flattened object → its pointer in the part (a base component) that declares it.
+    origins: BTreeMap<String, String>,
     /// (METHOD, path with parameters blanked) → (path, method, tidied name)
     operations: BTreeMap<(String, String), (String, String, String)>,
 }
@@ -143,8 +146,12 @@ impl Side {
             );
         }
         let mut root = document.value;
-        matching::flatten_all_of(&mut root);
-        Ok(Side { root, operations })
+        let origins = matching::flatten_all_of(&mut root);
+        Ok(Side {
+            root,
+            origins,
+            operations,
+        })
     }
 
     fn operation(&self, path: &str, method: &str) -> &Value {
@@ -193,6 +200,24 @@ impl Side {
             break;
         }
         (current, nullable, pointer)
+    }
+
+    /// Where `pointer` (into this side as flattened) is written in the spec itself.
+    fn written_at(&self, pointer: &str) -> String {
+        if self.origins.is_empty() {
+            return pointer.to_owned();
+        }
+        let mut end = pointer.len();
+        loop {
+            let prefix = &pointer[..end];
+            if let Some(origin) = self.origins.get(prefix) {
+                return format!("{origin}{}", &pointer[end..]);
+            }
+            match prefix.rfind('/') {
+                Some(slash) if slash > 0 => end = slash,
+                _ => return pointer.to_owned(),
+            }
+        }
     }
 
     /// What a local `$ref` points at.
@@ -285,6 +310,7 @@ struct Differ<'a> {
 
 impl Differ<'_> {
     fn report(&mut self, rule: Rule, pointer: &str, message: String) {
+        let pointer = &self.old.written_at(pointer);
         let page = self.pages.get(&self.operation).cloned();
         let id = rule.id();
         let fingerprint = fingerprint(&[id, &self.operation, pointer, &message]);

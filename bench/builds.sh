@@ -28,6 +28,9 @@ for line in text.splitlines():
 PY
 )
 progenitor_dep=$(grep -E '^progenitor = ' Cargo.toml)
+# The plain progenitor baseline stays as progenitor's README has it: reqwest's default TLS
+# (rustls on aws-lc-rs), not the workspace's provider-less reqwest with ring beside it.
+plain_deps=${runtime_deps//rustls-no-provider/rustls}
 
 new_crate() { # name, [dependencies] body, main.rs body
     mkdir -p "$work/$1/src"
@@ -41,7 +44,7 @@ new_crate ours "nx1-client = { path = \"$root\" }"
 echo 'fn main() { let _ = nx1_client::Client::builder().base_url("http://127.0.0.1:9").psk("x").build(); }' > "$work/ours/src/main.rs"
 
 # 2. progenitor in build.rs over the adapted spec (prettyplease and syn as its README has them).
-new_crate plain-build "$runtime_deps"
+new_crate plain-build "$plain_deps"
 printf '\n[build-dependencies]\n%s\nprettyplease = "0.2"\nserde_json = "1"\nsyn = "2"\n' "$progenitor_dep" >> "$work/plain-build/Cargo.toml"
 cat > "$work/plain-build/build.rs" <<'RS'
 fn main() {
@@ -60,7 +63,7 @@ RS
 printf 'mod client {\n    #![allow(warnings)]\n    include!(concat!(env!("OUT_DIR"), "/codegen.rs"));\n}\nfn main() { let _ = client::Client::new("http://127.0.0.1:9"); }\n' > "$work/plain-build/src/main.rs"
 
 # 3. the same progenitor output, vendored.
-new_crate plain-vendored "$runtime_deps"
+new_crate plain-vendored "$plain_deps"
 printf 'mod client {\n    #![allow(warnings)]\n    include!("../../spec/plain.rs");\n}\nfn main() { let _ = client::Client::new("http://127.0.0.1:9"); }\n' > "$work/plain-vendored/src/main.rs"
 
 # 4. nx1's client, vendored by `cargo xtask generate`.

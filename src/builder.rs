@@ -21,6 +21,10 @@ pub enum BuildError {
         "the {which} contains characters not allowed in an http header; check for stray newlines"
     )]
     InvalidCredential { which: &'static str },
+    #[error(
+        "root certificate {index} is not a PEM certificate ({reason}); give the `-----BEGIN CERTIFICATE-----` text"
+    )]
+    InvalidRootCertificate { index: usize, reason: String },
     #[error("cannot build the http client: {0}")]
     Http(#[source] reqwest::Error),
 }
@@ -36,6 +40,7 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     user_agent: Option<String>,
     retry: RetryPolicy,
+    root_certificates: Vec<Vec<u8>>,
     http: Option<reqwest::Client>,
 }
 
@@ -104,9 +109,18 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses a preconfigured reqwest client (proxies, TLS roots, pools); the connect timeout
-    /// and user agent set here are then ignored, and its own timeout holds unless
-    /// [`timeout`](Self::timeout) is set.
+    /// Trusts this root (PEM; a bundle of several is fine) beside the system's: for a server
+    /// whose certificate a private CA signed. The platform verifier still checks every
+    /// certificate. Repeatable.
+    pub fn root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self
+    }
+
+    /// Uses a preconfigured reqwest client (proxies, TLS roots, pools); the connect timeout,
+    /// user agent and root certificates set here are then ignored, and its own timeout holds
+    /// unless [`timeout`](Self::timeout) is set. Call [`crate::install_crypto_provider`]
+    /// before building it unless your program installs a rustls provider of its own.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -135,8 +149,16 @@ impl ClientBuilder {
         let http = match self.http {
             Some(http) => http,
             None => {
-                reqwest::Client::builder()
-                    .timeout(timeout)
+                crate::tls::install_crypto_provider();
+                let mut http = reqwest::Client::builder();
+                for (index, pem) in self.root_certificates.iter().enumerate() {
+                    for certificate in crate::tls::certificates(pem)
+                        .map_err(|reason| BuildError::InvalidRootCertificate { index, reason })?
+                    {
+                        http = http.add_root_certificate(certificate);
+                    }
+                }
+                http.timeout(timeout)
                     .connect_timeout(self.connect_timeout.unwrap_or(timeout))
                     // Servers close idle keep-alive connections (uvicorn after 5 s, the
                     // generated router after its 10 s header-read timeout); a request sent on

@@ -17,12 +17,25 @@ use crate::generated::Client;
 use crate::retry::{self, RetryPolicy};
 
 /// What a [`Client`] carries beside its HTTP client: credentials, and how to send.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     pub(crate) credentials: Credentials,
     pub(crate) retry: RetryPolicy,
     /// The limit for each attempt; `None` leaves reqwest's client-wide one.
     pub(crate) timeout: Option<Duration>,
+}
+
+impl Default for Settings {
+    /// Also installs the TLS provider: `Client::new(url, Settings::default())` builds a
+    /// reqwest client right after, and reqwest cannot build one without a provider.
+    fn default() -> Self {
+        crate::tls::install_crypto_provider();
+        Settings {
+            credentials: Credentials::default(),
+            retry: RetryPolicy::default(),
+            timeout: None,
+        }
+    }
 }
 
 /// What the hooks learn about the call in progress, for the error and the span.

@@ -25,6 +25,7 @@ mod bulk;
 mod call;
 mod errors;
 mod retry;
+mod tls;
 
 #[allow(
     clippy::all,
@@ -44,3 +45,4 @@ pub use call::Settings;
 pub use errors::{Error, ErrorExt, ErrorKind};
 pub use generated::{ByteStream, Client, ResponseValue, forms, security, types};
 pub use retry::RetryPolicy;
+pub use tls::install_crypto_provider;

@@ -125,14 +125,9 @@ fn against_the_mock(args: &Args) -> Result<u8> {
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(&cargo)
-        .args([
-            "build",
-            "--quiet",
-            "--package",
-            "nx1-mock",
-            "--bin",
-            "nx1-mock",
-        ])
+        // `--workspace`, not `--package nx1-mock`: the features of the whole workspace, so
+        // that the mock `cargo test --workspace` built is reused rather than built again.
+        .args(["build", "--quiet", "--workspace", "--bin", "nx1-mock"])
         .current_dir(&root)
         .status()
         .context("cannot run cargo to build the mock")?;

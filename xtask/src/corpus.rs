@@ -46,8 +46,9 @@ impl Entry {
     }
 }
 
-/// What a generated server crate depends on besides the runtime.
-const SERVER_DEPENDENCIES: [&str; 5] = ["chrono", "regress", "serde", "serde_json", "uuid"];
+/// What the generated types module depends on: all a server crate needs besides the
+/// runtime, and all a round-trip harness needs (no HTTP stack to build for it).
+const TYPE_DEPENDENCIES: [&str; 5] = ["chrono", "regress", "serde", "serde_json", "uuid"];
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -150,7 +151,7 @@ pub fn run(args: Args) -> Result<()> {
     std::fs::write(
         scratch.join("Cargo.toml"),
         format!(
-            "# Written by `cargo xtask corpus`; not part of the nx1 workspace.\n[workspace]\nresolver = \"3\"\nmembers = [{}]\n",
+            "# Written by `cargo xtask corpus`; not part of the nx1 workspace.\n[workspace]\nresolver = \"3\"\nmembers = [{}]\n\n{PROFILE}",
             members.join(", ")
         ),
     )?;
@@ -187,6 +188,11 @@ pub fn run(args: Args) -> Result<()> {
 
 /// Builds every harness, runs it over its instances and prints each failure; returns how
 /// many there were.
+/// The corpus crates are written afresh on every run and their binaries only run once:
+/// incremental caches and debug info are paid for and never used (together about a third
+/// of the harnesses' build).
+const PROFILE: &str = "[profile.dev]\ndebug = false\nincremental = false\n";
+
 fn run_round_trips(scratch: &Path, entries: &[Entry]) -> Result<usize> {
     let plans: Vec<&Plan> = entries
         .iter()
@@ -205,7 +211,9 @@ fn run_round_trips(scratch: &Path, entries: &[Entry]) -> Result<usize> {
         .args(["build", "--message-format=short"])
         .current_dir(scratch)
         .env("CARGO_TARGET_DIR", scratch.join("target"))
-        .env_remove("RUSTFLAGS");
+        .env_remove("RUSTFLAGS")
+        // The scratch manifest's profile holds, not one a caller set for its own build.
+        .env_remove("CARGO_PROFILE_DEV_DEBUG");
     for plan in &plans {
         build.args(["-p", &plan.crate_name]);
     }
@@ -320,7 +328,7 @@ fn harness(
     write_crate(
         crates_dir,
         &plan.crate_name,
-        &dependencies.client,
+        &dependencies.types,
         "main.rs",
         &plan.harness(&types),
     )
@@ -402,29 +410,20 @@ fn count_operations(value: &serde_json::Value) -> usize {
 pub(crate) struct Dependencies {
     pub(crate) client: String,
     server: String,
+    types: String,
 }
 
 /// Dependency lines for generated crates, copied from the root `[workspace.dependencies]`.
 pub(crate) fn dependencies(root: &Path) -> Result<Dependencies> {
-    let manifest = std::fs::read_to_string(root.join("Cargo.toml"))?;
-    let section = manifest
-        .split("[workspace.dependencies]")
-        .nth(1)
-        .context("root Cargo.toml has no [workspace.dependencies]")?;
     let lines = |names: &[&str]| -> Result<String> {
-        let mut out = String::new();
-        for name in names {
-            let line = section
-                .lines()
-                .take_while(|line| !line.starts_with('['))
-                .find(|line| line.split('=').next().map(str::trim) == Some(*name))
-                .with_context(|| format!("root [workspace.dependencies] lacks `{name}`"))?;
-            writeln!(out, "{line}")?;
-        }
-        Ok(out)
+        names
+            .iter()
+            .map(|name| dependency_line(root, name))
+            .collect()
     };
     let runtime = root.join("crates/nx1-server-runtime");
-    let mut server = lines(&SERVER_DEPENDENCIES)?;
+    let types = lines(&TYPE_DEPENDENCIES)?;
+    let mut server = types.clone();
     writeln!(
         server,
         "nx1-server-runtime = {{ path = {:?} }}",
@@ -433,7 +432,23 @@ pub(crate) fn dependencies(root: &Path) -> Result<Dependencies> {
     Ok(Dependencies {
         client: lines(&CLIENT_DEPENDENCIES)?,
         server,
+        types,
     })
+}
+
+/// The line of the root `[workspace.dependencies]` that declares `name`, with its newline.
+pub(crate) fn dependency_line(root: &Path, name: &str) -> Result<String> {
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml"))?;
+    let section = manifest
+        .split("[workspace.dependencies]")
+        .nth(1)
+        .context("root Cargo.toml has no [workspace.dependencies]")?;
+    let line = section
+        .lines()
+        .take_while(|line| !line.starts_with('['))
+        .find(|line| line.split('=').next().map(str::trim) == Some(name))
+        .with_context(|| format!("root [workspace.dependencies] lacks `{name}`"))?;
+    Ok(format!("{line}\n"))
 }
 
 fn compile(scratch: &Path, entries: &mut [Entry], full_build: bool) -> Result<()> {
@@ -444,11 +459,27 @@ fn compile(scratch: &Path, entries: &mut [Entry], full_build: bool) -> Result<()
         .args(["--workspace", "--keep-going", "--message-format=short"])
         .current_dir(scratch)
         .env("CARGO_TARGET_DIR", scratch.join("target"))
-        .env_remove("RUSTFLAGS");
-    // Every crate of the scratch workspace: clients, servers and round-trip harnesses.
-    let crates = std::fs::read_dir(scratch.join("crates"))
-        .map(|dir| dir.filter_map(Result::ok).count())
-        .unwrap_or(entries.len() * 2);
+        .env_remove("RUSTFLAGS")
+        // The scratch manifest's profile holds, not one a caller set for its own build.
+        .env_remove("CARGO_PROFILE_DEV_DEBUG");
+    // Clients and servers; the round-trip harnesses too in a full build. A check leaves
+    // them out: `run_round_trips` builds them anyway, and checking them first would
+    // type-check every spec's types a second time.
+    let harnesses: Vec<&str> = entries
+        .iter()
+        .filter_map(|entry| entry.roundtrip.as_ref())
+        .map(|plan| plan.crate_name.as_str())
+        .collect();
+    if !full_build {
+        for harness in &harnesses {
+            command.args(["--exclude", harness]);
+        }
+    }
+    let crates = entries
+        .iter()
+        .map(|entry| usize::from(entry.client.is_ok()) + usize::from(entry.server.is_ok()))
+        .sum::<usize>()
+        + if full_build { harnesses.len() } else { 0 };
     let verb = if full_build { "Compiling" } else { "Checking" };
     let (status, stderr) = run_with_progress(command, "corpus-", crates, verb)
         .context("cannot run cargo for the corpus workspace")?;

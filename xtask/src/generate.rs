@@ -37,13 +37,15 @@ pub fn run(args: Args) -> Result<()> {
     let prepared = nx1_codegen::load_file(&args.spec).and_then(nx1_codegen::prepare)?;
     let client = nx1_codegen::generate_client(&prepared, &Default::default())?;
     let dependencies = crate::corpus::dependencies(&workspace_root())?;
+    let rustls = crate::corpus::dependency_line(&workspace_root(), "rustls")?;
+    let code = install_crypto_provider(&client.code)?;
 
     let src = args.out.join("src");
     std::fs::create_dir_all(&src).with_context(|| format!("cannot create {}", src.display()))?;
     let manifest = format!(
         "# Written by `cargo xtask generate` from {spec}; regenerate rather than edit.\n\
          [package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n\
-         [dependencies]\n{deps}\n\
+         [dependencies]\n{deps}{rustls}\n\
          # A crate of its own wherever it is written; delete this table to make it a member\n\
          # of the workspace around it.\n[workspace]\n",
         spec = args.spec.display(),
@@ -56,7 +58,6 @@ pub fn run(args: Args) -> Result<()> {
          #![allow(warnings, clippy::all, clippy::pedantic)]\n\n{code}",
         title = prepared.spec.info.title,
         spec = args.spec.display(),
-        code = client.code,
     );
     write(&src.join("lib.rs"), &code)?;
     let mut notes = format!("# Notes on {}\n\n", args.spec.display());
@@ -77,6 +78,25 @@ pub fn run(args: Args) -> Result<()> {
         prepared.fidelity.total
     );
     Ok(())
+}
+
+/// reqwest is built without a TLS provider (ring, not aws-lc-rs: see nx1-client's `tls`
+/// module), so progenitor's `Client::new` installs ring before it builds the reqwest client;
+/// one the program installed first is kept.
+fn install_crypto_provider(code: &str) -> Result<String> {
+    const CONSTRUCTOR: &str = "    pub fn new(baseurl: &str) -> Self {\n";
+    if code.matches(CONSTRUCTOR).count() != 1 {
+        bail!(
+            "the generated client has no single `Client::new(baseurl)` to install the TLS provider in; please report this spec"
+        );
+    }
+    Ok(code.replacen(
+        CONSTRUCTOR,
+        &format!(
+            "{CONSTRUCTOR}        let _ = ::rustls::crypto::ring::default_provider().install_default();\n"
+        ),
+        1,
+    ))
 }
 
 fn write(path: &std::path::Path, text: &str) -> Result<()> {

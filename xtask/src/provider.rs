@@ -39,6 +39,8 @@ pub fn verify(args: &Args, url: &str) -> Result<u8> {
         .worker_threads(2)
         .enable_all()
         .build()?;
+    // reqwest is built without a TLS provider (nx1-client's tls module says why).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(30))
         .build()?;

@@ -28,6 +28,9 @@ macro_rules! fixture {
 
             #[test]
             fn client_and_router_build() {
+                // The workspace's reqwest has no TLS provider of its own (ring, installed
+                // by whoever builds a client: nx1-client does).
+                let _ = rustls::crypto::ring::default_provider().install_default();
                 let _ = client::Client::new("http://127.0.0.1:9");
                 let _ = server::router(Stub);
             }

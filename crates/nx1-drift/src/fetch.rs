@@ -54,6 +54,7 @@ impl Docs {
     /// `--docs URL|DIR|FILE`.
     pub fn open(location: &str, config: FetchConfig) -> Result<Docs, DriftError> {
         if location.starts_with("http://") || location.starts_with("https://") {
+            install_crypto_provider();
             let client = reqwest::Client::builder()
                 .timeout(config.timeout)
                 .connect_timeout(config.timeout)
@@ -273,6 +274,12 @@ async fn fetch_http(
         tokio::time::sleep(wait).await;
         attempt += 1;
     }
+}
+
+/// reqwest is built without a TLS provider (aws-lc-rs is a long C build); it cannot build a
+/// client until one is installed. ring, unless the program installed one of its own first.
+pub(crate) fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ async fn sigterm_stops_the_mock_with_exit_code_0() -> Result<()> {
                 .to_owned();
         }
     };
+    nx1_client::install_crypto_provider();
     let response = reqwest::get(format!("{base}/openapi.json")).await?;
     assert_eq!(response.status(), reqwest::StatusCode::OK);
 

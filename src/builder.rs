@@ -21,10 +21,8 @@ pub enum BuildError {
         "the {which} contains characters not allowed in an http header; check for stray newlines"
     )]
     InvalidCredential { which: &'static str },
-    #[error(
-        "root certificate {index} is not a PEM certificate ({reason}); give the `-----BEGIN CERTIFICATE-----` text"
-    )]
-    InvalidRootCertificate { index: usize, reason: String },
+    #[error(transparent)]
+    Tls(nx1_tls::TlsError),
     #[error("cannot build the http client: {0}")]
     Http(#[source] reqwest::Error),
 }
@@ -119,8 +117,8 @@ impl ClientBuilder {
 
     /// Uses a preconfigured reqwest client (proxies, TLS roots, pools); the connect timeout,
     /// user agent and root certificates set here are then ignored, and its own timeout holds
-    /// unless [`timeout`](Self::timeout) is set. Call [`crate::install_crypto_provider`]
-    /// before building it unless your program installs a rustls provider of its own.
+    /// unless [`timeout`](Self::timeout) is set. Start from
+    /// [`crate::http_client_builder`] for the same TLS.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -149,16 +147,9 @@ impl ClientBuilder {
         let http = match self.http {
             Some(http) => http,
             None => {
-                crate::tls::install_crypto_provider();
-                let mut http = reqwest::Client::builder();
-                for (index, pem) in self.root_certificates.iter().enumerate() {
-                    for certificate in crate::tls::certificates(pem)
-                        .map_err(|reason| BuildError::InvalidRootCertificate { index, reason })?
-                    {
-                        http = http.add_root_certificate(certificate);
-                    }
-                }
-                http.timeout(timeout)
+                nx1_tls::configure(reqwest::Client::builder(), &self.root_certificates)
+                    .map_err(BuildError::Tls)?
+                    .timeout(timeout)
                     .connect_timeout(self.connect_timeout.unwrap_or(timeout))
                     // Servers close idle keep-alive connections (uvicorn after 5 s, the
                     // generated router after its 10 s header-read timeout); a request sent on

@@ -17,7 +17,7 @@ use crate::generated::Client;
 use crate::retry::{self, RetryPolicy};
 
 /// What a [`Client`] carries beside its HTTP client: credentials, and how to send.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Settings {
     pub(crate) credentials: Credentials,
     pub(crate) retry: RetryPolicy,
@@ -25,17 +25,13 @@ pub struct Settings {
     pub(crate) timeout: Option<Duration>,
 }
 
-impl Default for Settings {
-    /// Also installs the TLS provider: `Client::new(url, Settings::default())` builds a
-    /// reqwest client right after, and reqwest cannot build one without a provider.
-    fn default() -> Self {
-        crate::tls::install_crypto_provider();
-        Settings {
-            credentials: Credentials::default(),
-            retry: RetryPolicy::default(),
-            timeout: None,
-        }
-    }
+/// The reqwest client of progenitor's `Client::new`, with this crate's TLS (the generated
+/// constructor calls this instead of `builder.build().unwrap()`).
+pub(crate) fn http_client(builder: reqwest::ClientBuilder) -> reqwest::Client {
+    nx1_tls::configure(builder, &[])
+        .map_err(crate::BuildError::Tls)
+        .and_then(|builder| builder.build().map_err(crate::BuildError::Http))
+        .unwrap_or_else(|err| panic!("{err}; Client::builder() reports this as an error"))
 }
 
 /// What the hooks learn about the call in progress, for the error and the span.

@@ -25,7 +25,6 @@ mod bulk;
 mod call;
 mod errors;
 mod retry;
-mod tls;
 
 #[allow(
     clippy::all,
@@ -44,5 +43,13 @@ pub use bulk::BatchOptions;
 pub use call::Settings;
 pub use errors::{Error, ErrorExt, ErrorKind};
 pub use generated::{ByteStream, Client, ResponseValue, forms, security, types};
+pub use nx1_tls::TlsError;
 pub use retry::RetryPolicy;
-pub use tls::install_crypto_provider;
+
+/// `reqwest::Client::builder()` with this client's TLS (rustls on ring, the platform
+/// verifier): start from it to build a reqwest client of your own for
+/// [`ClientBuilder::http_client`]. The workspace's reqwest has no TLS provider of its own,
+/// so `reqwest::Client::new()` refuses to build unless your program brings one.
+pub fn http_client_builder() -> Result<reqwest::ClientBuilder, BuildError> {
+    nx1_tls::client_builder().map_err(BuildError::Tls)
+}

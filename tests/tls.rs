@@ -1,10 +1,11 @@
 //! The client over HTTPS on loopback: rustls on ring, certificates checked by the platform
-//! verifier, a private root trusted only when the builder is given it.
+//! verifier, a private root trusted only when the builder is given it. Nothing installs a
+//! process-wide provider, so these clients work only through their own configuration.
 
 use std::net::SocketAddr;
 
 use anyhow::{Context, Result};
-use nx1_client::{BuildError, Client, ErrorKind};
+use nx1_client::{BuildError, Client, ErrorKind, TlsError};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
@@ -122,7 +123,21 @@ fn a_root_that_is_not_pem_is_refused_with_its_index() {
         .build()
         .expect_err("garbage is not a certificate");
     assert!(
-        matches!(err, BuildError::InvalidRootCertificate { index: 0, .. }),
+        matches!(
+            err,
+            BuildError::Tls(TlsError::InvalidRootCertificate { index: 0, .. })
+        ),
         "{err:?}"
+    );
+}
+
+#[test]
+fn progenitors_constructor_builds_with_the_same_tls() {
+    // `Client::new` is progenitor's; the pipeline makes it build its reqwest client through
+    // nx1-tls. With no process-wide provider anywhere, a plain `build()` would panic here.
+    let client = Client::new("https://127.0.0.1:9", nx1_client::Settings::default());
+    assert_eq!(
+        progenitor_client::ClientInfo::baseurl(&client),
+        "https://127.0.0.1:9"
     );
 }

@@ -39,9 +39,7 @@ pub fn verify(args: &Args, url: &str) -> Result<u8> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    // reqwest is built without a TLS provider (nx1-client's tls module says why).
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder()
+    let client = nx1_tls::client_builder()?
         .timeout(std::time::Duration::from_secs(30))
         .build()?;
     // Could not run, not findings: a deployment that does not answer at all.

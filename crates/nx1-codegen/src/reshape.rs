@@ -21,6 +21,12 @@ pub(crate) fn reshape(file: &mut syn::File, runtime: Option<&syn::Path>) {
         }
         for member in &mut block.items {
             if let ImplItem::Fn(method) = member
+                && method.sig.ident == "new"
+                && let Some(runtime) = runtime
+            {
+                build_through(method, runtime);
+            }
+            if let ImplItem::Fn(method) = member
                 && let Some((ok, err)) = operation_result(&method.sig.output)
             {
                 drop_api_version(method);
@@ -181,6 +187,30 @@ fn only_in_query(block: &syn::Block, name: &syn::Ident) -> bool {
 
 /// The body becomes `runtime::call("op", async move { body }).await`, whose error is the
 /// runtime's `Error<E>`.
+/// progenitor's `Client::new` ends in `client.build().unwrap()`; with a runtime the reqwest
+/// client is built by `runtime::http_client(client)`, so that the runtime decides how
+/// (its TLS provider, say: a reqwest without one cannot build a client at all).
+fn build_through(method: &mut ImplItemFn, runtime: &syn::Path) {
+    struct Rewrite<'a>(&'a syn::Path);
+    impl syn::visit_mut::VisitMut for Rewrite<'_> {
+        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+            if let syn::Expr::MethodCall(unwrap) = expr
+                && unwrap.method == "unwrap"
+                && let syn::Expr::MethodCall(build) = &*unwrap.receiver
+                && build.method == "build"
+                && build.args.is_empty()
+            {
+                let runtime = self.0;
+                let builder = &build.receiver;
+                *expr = syn::parse_quote!(#runtime::http_client(#builder));
+                return;
+            }
+            syn::visit_mut::visit_expr_mut(self, expr);
+        }
+    }
+    syn::visit_mut::VisitMut::visit_impl_item_fn_mut(&mut Rewrite(runtime), method);
+}
+
 fn run_through(method: &mut ImplItemFn, runtime: &syn::Path, ok: &Type, err: &Type) {
     let operation = method.sig.ident.to_string();
     let body = &method.block;

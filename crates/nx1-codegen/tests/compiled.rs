@@ -28,8 +28,8 @@ macro_rules! fixture {
 
             #[test]
             fn client_and_router_build() {
-                // The workspace's reqwest has no TLS provider of its own (ring, installed
-                // by whoever builds a client: nx1-client does).
+                // The workspace's reqwest has no TLS provider of its own; a program
+                // using a plain generated client chooses one (this test: ring).
                 let _ = rustls::crypto::ring::default_provider().install_default();
                 let _ = client::Client::new("http://127.0.0.1:9");
                 let _ = server::router(Stub);

@@ -74,8 +74,8 @@ fn compiled(specs: &[PathBuf]) -> String {
                      }\n\n            \
                      #[test]\n            \
                      fn client_and_router_build() {\n                \
-                         // The workspace's reqwest has no TLS provider of its own (ring, installed\n                \
-                         // by whoever builds a client: nx1-client does).\n                \
+                         // The workspace's reqwest has no TLS provider of its own; a program\n                \
+                         // using a plain generated client chooses one (this test: ring).\n                \
                          let _ = rustls::crypto::ring::default_provider().install_default();\n                \
                          let _ = client::Client::new(\"http://127.0.0.1:9\");\n                \
                          let _ = server::router(Stub);\n            \

@@ -278,8 +278,7 @@ fn try_check(args: &Check, default_spec: &Path, root: &Path) -> Result<u8, Failu
 /// A spec from a URL (a running FastAPI's `/openapi.json`) or a file.
 async fn load_spec(location: &str) -> Result<serde_json::Value, Failure> {
     if location.starts_with("http://") || location.starts_with("https://") {
-        crate::fetch::install_crypto_provider();
-        let response = reqwest::Client::builder()
+        let response = nx1_tls::client_builder()?
             .timeout(std::time::Duration::from_secs(30))
             .build()?
             .get(location)

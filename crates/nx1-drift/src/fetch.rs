@@ -54,8 +54,11 @@ impl Docs {
     /// `--docs URL|DIR|FILE`.
     pub fn open(location: &str, config: FetchConfig) -> Result<Docs, DriftError> {
         if location.starts_with("http://") || location.starts_with("https://") {
-            install_crypto_provider();
-            let client = reqwest::Client::builder()
+            let client = nx1_tls::client_builder()
+                .map_err(|err| DriftError::Fetch {
+                    url: location.to_owned(),
+                    message: err.to_string(),
+                })?
                 .timeout(config.timeout)
                 .connect_timeout(config.timeout)
                 .user_agent(concat!("nx1-drift/", env!("CARGO_PKG_VERSION")))
@@ -274,12 +277,6 @@ async fn fetch_http(
         tokio::time::sleep(wait).await;
         attempt += 1;
     }
-}
-
-/// reqwest is built without a TLS provider (aws-lc-rs is a long C build); it cannot build a
-/// client until one is installed. ring, unless the program installed one of its own first.
-pub(crate) fn install_crypto_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 #[cfg(test)]

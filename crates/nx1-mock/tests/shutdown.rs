@@ -28,8 +28,11 @@ async fn sigterm_stops_the_mock_with_exit_code_0() -> Result<()> {
                 .to_owned();
         }
     };
-    nx1_client::install_crypto_provider();
-    let response = reqwest::get(format!("{base}/openapi.json")).await?;
+    let response = nx1_client::http_client_builder()?
+        .build()?
+        .get(format!("{base}/openapi.json"))
+        .send()
+        .await?;
     assert_eq!(response.status(), reqwest::StatusCode::OK);
 
     let status = Command::new("kill")

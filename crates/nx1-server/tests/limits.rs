@@ -180,8 +180,7 @@ async fn a_client_that_sends_its_head_too_slowly_is_cut_off() {
 #[tokio::test]
 async fn shutdown_lets_the_request_in_flight_finish() {
     let (address, stop, server) = spawn(Duration::from_millis(500), ServerConfig::default()).await;
-    nx1_client::install_crypto_provider();
-    let client = reqwest::Client::new();
+    let client = nx1_client::http_client_builder().unwrap().build().unwrap();
     let url = format!("http://{address}{STATUS}");
     let in_flight = tokio::spawn(client.get(&url).header("authorization-psk", PSK).send());
     tokio::time::sleep(Duration::from_millis(150)).await;

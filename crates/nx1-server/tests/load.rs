@@ -182,8 +182,8 @@ async fn the_server_survives_a_bounded_load_and_fault_run() {
     let base = format!("http://{address}");
     // Idle connections are dropped before the server's header-read timeout could close
     // them under a request (the keep-alive race every HTTP client has to avoid).
-    nx1_client::install_crypto_provider();
-    let client = reqwest::Client::builder()
+    let client = nx1_client::http_client_builder()
+        .unwrap()
         .pool_max_idle_per_host(WORKERS)
         .pool_idle_timeout(Duration::from_millis(250))
         .build()

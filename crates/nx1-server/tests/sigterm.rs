@@ -40,9 +40,11 @@ async fn sigterm_during_a_slow_request_lets_it_finish_then_serve_returns() {
     let server = tokio::spawn(async move { nx1_server::serve(listener, router, &config).await });
     // `serve` listens for the signal from its first poll, long before the kill below.
     let url = format!("http://{address}/api/automl/train/jobs/status");
-    nx1_client::install_crypto_provider();
     let in_flight = tokio::spawn(
-        reqwest::Client::new()
+        nx1_client::http_client_builder()
+            .unwrap()
+            .build()
+            .unwrap()
             .get(url)
             .header("authorization-psk", "any")
             .send(),

@@ -450,8 +450,11 @@ impl Normalizer<'_> {
             map.insert("enum".into(), Value::Array(vec![value]));
         }
         // typify rejects a default on a one-value enum (pydantic's `Literal["x"] = "x"`);
-        // the default says nothing the enum does not.
-        if let (Some(Value::Array(values)), Some(default)) = (map.get("enum"), map.get("default"))
+        // for the Rust types the default says nothing the enum does not. Its meaning stays:
+        // the enum may grow, and the default with it is no change (drift compares it).
+        if self.for_rust
+            && let (Some(Value::Array(values)), Some(default)) =
+                (map.get("enum"), map.get("default"))
             && values.len() == 1
             && values[0] == *default
         {

@@ -45,6 +45,10 @@ pub struct Args {
     /// The seed of schemathesis's generator, for a run that can be replayed.
     #[arg(long, value_name = "N", default_value_t = 42)]
     pub(crate) seed: u64,
+    /// Run this nx1-mock binary instead of building one (CI passes the one its test build
+    /// made, so that nothing is built twice).
+    #[arg(long, value_name = "FILE", conflicts_with = "against")]
+    pub(crate) mock_bin: Option<std::path::PathBuf>,
 }
 
 /// Exit codes: the verdict, or that there is none.
@@ -123,27 +127,33 @@ fn against_the_mock(args: &Args) -> Result<u8> {
     let schemathesis = which_schemathesis()?;
     let root = workspace_root();
 
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(&cargo)
-        // `--workspace`, not `--package nx1-mock`: the features of the whole workspace, so
-        // that the mock `cargo test --workspace` built is reused rather than built again.
-        .args(["build", "--quiet", "--workspace", "--bin", "nx1-mock"])
-        .current_dir(&root)
-        .status()
-        .context("cannot run cargo to build the mock")?;
-    if !status.success() {
-        bail!("building nx1-mock failed");
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
+    let mock = match &args.mock_bin {
+        Some(path) => path.clone(),
+        None => {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+            let status = Command::new(&cargo)
+                // `--workspace`, not `--package nx1-mock`: the workspace's features, so that
+                // a mock an earlier workspace build made is reused.
+                .args(["build", "--quiet", "--workspace", "--bin", "nx1-mock"])
+                .current_dir(&root)
+                .status()
+                .context("cannot run cargo to build the mock")?;
+            if !status.success() {
+                bail!("building nx1-mock failed");
+            }
+            std::env::var_os("CARGO_TARGET_DIR")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| root.join("target"))
+                .join("debug/nx1-mock")
+        }
+    };
     let psk = format!("contract-{}", std::process::id());
-    let mut child = Command::new(target.join("debug/nx1-mock"))
+    let mut child = Command::new(&mock)
         .args(["--listen", "127.0.0.1:0", "--psk", &psk])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .context("cannot start target/debug/nx1-mock")?;
+        .with_context(|| format!("cannot start {}", mock.display()))?;
     let stdout = child.stdout.take().context("the mock's stdout")?;
     // The router logs one `answered` event per request on stderr: counting them says how
     // many requests schemathesis really sent.

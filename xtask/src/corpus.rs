@@ -109,33 +109,60 @@ pub fn run(args: Args) -> Result<()> {
     std::fs::create_dir_all(&crates_dir)?;
 
     let dependencies = dependencies(&root)?;
-    let mut entries = Vec::new();
-    for (index, spec) in specs.iter().enumerate() {
+    let started = std::time::Instant::now();
+    let crate_name = |index: usize, spec: &Path| {
         let stem = spec
             .file_stem()
             .and_then(|stem| stem.to_str())
             .unwrap_or("spec");
-        let crate_name = format!(
-            "corpus-{:02}-{}",
-            index,
-            stem.chars()
-                .map(|c| if c.is_ascii_alphanumeric() {
+        let stem: String = stem
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
                     c.to_ascii_lowercase()
                 } else {
                     '-'
-                })
-                .collect::<String>()
-        );
-        println!("corpus: generating {}", spec.display());
-        entries.push(generate_one(
-            spec,
-            &crate_name,
-            &crates_dir,
-            &dependencies,
-            round_trip,
-        ));
+                }
+            })
+            .collect();
+        format!("corpus-{index:02}-{stem}")
+    };
+    // Each spec is generated on its own, one per core: the pipeline is single-threaded and
+    // the specs are independent (about 150 s in a debug build one after another).
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut entries: Vec<Option<Entry>> = (0..specs.len()).map(|_| None).collect();
+    let done = std::sync::Mutex::new(&mut entries);
+    std::thread::scope(|scope| {
+        for _ in 0..workers.min(specs.len()) {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(spec) = specs.get(index) else { break };
+                    println!("corpus: generating {}", spec.display());
+                    let entry = generate_one(
+                        spec,
+                        &crate_name(index, spec),
+                        &crates_dir,
+                        &dependencies,
+                        round_trip,
+                    );
+                    if let Ok(mut done) = done.lock() {
+                        done[index] = Some(entry);
+                    }
+                }
+            });
+        }
+    });
+    let mut entries: Vec<Entry> = entries.into_iter().flatten().collect();
+    if entries.len() != specs.len() {
+        bail!("a corpus worker stopped before generating every spec");
     }
-
+    println!(
+        "corpus: generated {} specs in {:.1} s",
+        entries.len(),
+        started.elapsed().as_secs_f64()
+    );
     let mut members = Vec::new();
     for entry in &entries {
         if entry.client.is_ok() {

@@ -907,26 +907,38 @@ fn drop_composite_defaults(root: &mut Value) -> usize {
 }
 
 /// Silences the panic hook while the search provokes panics on purpose; restores it when
-/// dropped.
+/// the last one is dropped. Counted, because generation may run on several threads at once
+/// (the corpus does): each taking and restoring the hook on its own could leave the silent
+/// one installed for good.
 type PanicHook = Box<dyn Fn(&panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
 
-struct Quiet {
-    previous: Option<PanicHook>,
-}
+static QUIET: std::sync::Mutex<(usize, Option<PanicHook>)> = std::sync::Mutex::new((0, None));
+
+struct Quiet;
 
 impl Quiet {
     fn new() -> Self {
-        let previous = panic::take_hook();
-        panic::set_hook(Box::new(|_| {}));
-        Quiet {
-            previous: Some(previous),
+        let mut state = QUIET
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if state.0 == 0 {
+            state.1 = Some(panic::take_hook());
+            panic::set_hook(Box::new(|_| {}));
         }
+        state.0 += 1;
+        Quiet
     }
 }
 
 impl Drop for Quiet {
     fn drop(&mut self) {
-        if let Some(previous) = self.previous.take() {
+        let mut state = QUIET
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.0 -= 1;
+        if state.0 == 0
+            && let Some(previous) = state.1.take()
+        {
             panic::set_hook(previous);
         }
     }

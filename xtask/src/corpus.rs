@@ -442,14 +442,8 @@ pub(crate) struct Dependencies {
 
 /// Dependency lines for generated crates, copied from the root `[workspace.dependencies]`.
 pub(crate) fn dependencies(root: &Path) -> Result<Dependencies> {
-    let lines = |names: &[&str]| -> Result<String> {
-        names
-            .iter()
-            .map(|name| dependency_line(root, name))
-            .collect()
-    };
     let runtime = root.join("crates/nx1-server-runtime");
-    let types = lines(&TYPE_DEPENDENCIES)?;
+    let types = dependency_lines(root, &TYPE_DEPENDENCIES)?;
     let mut server = types.clone();
     writeln!(
         server,
@@ -457,25 +451,30 @@ pub(crate) fn dependencies(root: &Path) -> Result<Dependencies> {
         runtime.display().to_string()
     )?;
     Ok(Dependencies {
-        client: lines(&CLIENT_DEPENDENCIES)?,
+        client: dependency_lines(root, &CLIENT_DEPENDENCIES)?,
         server,
         types,
     })
 }
 
-/// The line of the root `[workspace.dependencies]` that declares `name`, with its newline.
-pub(crate) fn dependency_line(root: &Path, name: &str) -> Result<String> {
+/// The lines of the root `[workspace.dependencies]` that declare `names`, each with its
+/// newline, read from one reading of the manifest.
+pub(crate) fn dependency_lines(root: &Path, names: &[&str]) -> Result<String> {
     let manifest = std::fs::read_to_string(root.join("Cargo.toml"))?;
     let section = manifest
         .split("[workspace.dependencies]")
         .nth(1)
         .context("root Cargo.toml has no [workspace.dependencies]")?;
-    let line = section
-        .lines()
-        .take_while(|line| !line.starts_with('['))
-        .find(|line| line.split('=').next().map(str::trim) == Some(name))
-        .with_context(|| format!("root [workspace.dependencies] lacks `{name}`"))?;
-    Ok(format!("{line}\n"))
+    let mut out = String::new();
+    for name in names {
+        let line = section
+            .lines()
+            .take_while(|line| !line.starts_with('['))
+            .find(|line| line.split('=').next().map(str::trim) == Some(*name))
+            .with_context(|| format!("root [workspace.dependencies] lacks `{name}`"))?;
+        writeln!(out, "{line}")?;
+    }
+    Ok(out)
 }
 
 fn compile(scratch: &Path, entries: &mut [Entry], full_build: bool) -> Result<()> {

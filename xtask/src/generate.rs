@@ -37,10 +37,10 @@ pub fn run(args: Args) -> Result<()> {
     let prepared = nx1_codegen::load_file(&args.spec).and_then(nx1_codegen::prepare)?;
     let client = nx1_codegen::generate_client(&prepared, &Default::default())?;
     let dependencies = crate::corpus::dependencies(&workspace_root())?;
-    let tls_dependencies = ["rustls", "rustls-platform-verifier", "thiserror"]
-        .iter()
-        .map(|name| crate::corpus::dependency_line(&workspace_root(), name))
-        .collect::<Result<String>>()?;
+    let tls_dependencies = crate::corpus::dependency_lines(
+        &workspace_root(),
+        &["rustls", "rustls-platform-verifier", "thiserror"],
+    )?;
     let code = build_through_tls(&client.code)?;
 
     let src = args.out.join("src");

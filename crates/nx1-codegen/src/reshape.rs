@@ -185,8 +185,6 @@ fn only_in_query(block: &syn::Block, name: &syn::Ident) -> bool {
     uses.query > 0 && uses.other == 0
 }
 
-/// The body becomes `runtime::call("op", async move { body }).await`, whose error is the
-/// runtime's `Error<E>`.
 /// progenitor's `Client::new` ends in `client.build().unwrap()`; with a runtime the reqwest
 /// client is built by `runtime::http_client(client)`, so that the runtime decides how
 /// (its TLS provider, say: a reqwest without one cannot build a client at all).
@@ -211,6 +209,8 @@ fn build_through(method: &mut ImplItemFn, runtime: &syn::Path) {
     syn::visit_mut::VisitMut::visit_impl_item_fn_mut(&mut Rewrite(runtime), method);
 }
 
+/// The body becomes `runtime::call("op", async move { body }).await`, whose error is the
+/// runtime's `Error<E>`.
 fn run_through(method: &mut ImplItemFn, runtime: &syn::Path, ok: &Type, err: &Type) {
     let operation = method.sig.ident.to_string();
     let body = &method.block;

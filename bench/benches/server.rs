@@ -108,6 +108,24 @@ fn main() {
         .iter()
         .filter(|(name, ..)| name.contains(&only))
         .collect();
+    // `NX1_BENCH_PROFILE=generated|hand-written` runs only that side, 10,000 requests per
+    // chosen scenario and no timing: a profiler's totals then divide by the count.
+    if let Ok(side) = std::env::var("NX1_BENCH_PROFILE") {
+        let router = match side.as_str() {
+            "generated" => &generated,
+            "hand-written" => &baseline,
+            "layered" => &layered,
+            other => {
+                panic!("NX1_BENCH_PROFILE={other}: expected generated, hand-written or layered")
+            }
+        };
+        for (_, make, expected) in &chosen {
+            for _ in 0..10_000 {
+                call(router, make(), *expected);
+            }
+        }
+        return;
+    }
     let baselines = [
         ("hand-written axum", &baseline),
         ("hand-written axum + tower-http layers", &layered),

@@ -431,7 +431,8 @@ fn dispatch_arm(index: usize, operation: &Operation) -> TokenStream {
             Auth::None => "public",
         }
     );
-    quote!(#index => app.#access(routed, api, A::#method_ident).await,)
+    // Boxed per arm: a box of the one operation's future, not of the largest one's.
+    quote!(#index => ::std::boxed::Box::pin(app.#access(routed, api, A::#method_ident)),)
 }
 
 /// The trait: `authenticate`, the `fallback` and `reject` hooks, and one method per
@@ -513,11 +514,14 @@ fn router_items(
                 self.0.reject(operation, rejection)
             }
 
-            async fn call(app: &#rt::App<Self>, routed: #rt::Routed) -> #rt::axum::response::Response {
+            fn call(app: &#rt::App<Self>, routed: #rt::Routed) -> #rt::Answer<'_> {
                 #api
                 match routed.operation {
                     #(#arms)*
-                    _ => app.service().reject(None, #rt::Rejection::NotFound),
+                    _ => {
+                        let rejected = app.service().reject(None, #rt::Rejection::NotFound);
+                        ::std::boxed::Box::pin(::std::future::ready(rejected))
+                    }
                 }
             }
         }

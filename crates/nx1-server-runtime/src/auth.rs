@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, HeaderName, header};
 
 /// How a security scheme carries its credential.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,11 +88,35 @@ pub fn extract(
     headers: &HeaderMap,
     query: Option<&str>,
 ) -> Credentials {
+    extract_named(schemes, &header_names(schemes), headers, query)
+}
+
+/// The header name of each API key scheme among `schemes`, parsed once instead of on
+/// every lookup.
+pub(crate) fn header_names(schemes: &[(&'static str, Scheme)]) -> Vec<Option<HeaderName>> {
+    schemes
+        .iter()
+        .map(|(_, kind)| match kind {
+            Scheme::ApiKeyHeader(name) => HeaderName::from_bytes(name.as_bytes()).ok(),
+            _ => None,
+        })
+        .collect()
+}
+
+/// [`extract`] with the header names of [`header_names`].
+pub(crate) fn extract_named(
+    schemes: &[(&'static str, Scheme)],
+    names: &[Option<HeaderName>],
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Credentials {
     let mut presented = Vec::new();
-    for (name, kind) in schemes {
+    for (index, (name, kind)) in schemes.iter().enumerate() {
         let value = match kind {
-            Scheme::ApiKeyHeader(header_name) => headers
-                .get(*header_name)
+            Scheme::ApiKeyHeader(_) => names
+                .get(index)
+                .and_then(Option::as_ref)
+                .and_then(|header_name| headers.get(header_name))
                 .and_then(|value| value.to_str().ok())
                 .map(str::to_owned),
             Scheme::ApiKeyQuery(param) => query.and_then(|query| {
@@ -147,25 +171,66 @@ pub(crate) fn form_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The pairs of a query string, decoded, borrowing from it where nothing needed decoding.
-pub(crate) fn query_pairs(query: &str) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
-    if query.bytes().any(|byte| byte == b'%' || byte == b'+') {
-        return form_urlencoded::parse(query.as_bytes()).collect();
-    }
-    // Nothing to decode: the pairs are slices of the query, as `form_urlencoded` would
-    // borrow them, found in one pass over the bytes instead of its decoding passes.
-    let mut pairs = Vec::with_capacity(query.bytes().filter(|byte| *byte == b'&').count() + 1);
-    for pair in query.split('&') {
-        if pair.is_empty() {
-            continue;
+/// A query string as parameters are read from it: undecoded text is split as it is read
+/// (most queries have nothing to decode, and a request reads few parameters), text with
+/// escapes is decoded once, as `form_urlencoded` does.
+#[derive(Debug)]
+pub(crate) enum Query<'q> {
+    Plain(&'q str),
+    Decoded(Vec<(Cow<'q, str>, Cow<'q, str>)>),
+}
+
+impl<'q> Query<'q> {
+    pub(crate) fn new(query: Option<&'q str>) -> Self {
+        match query {
+            None => Query::Plain(""),
+            Some(query) if memchr::memchr2(b'%', b'+', query.as_bytes()).is_none() => {
+                Query::Plain(query)
+            }
+            Some(query) => Query::Decoded(form_urlencoded::parse(query.as_bytes()).collect()),
         }
-        let (name, value) = match pair.bytes().position(|byte| byte == b'=') {
-            Some(at) => (&pair[..at], &pair[at + 1..]),
-            None => (pair, ""),
-        };
-        pairs.push((Cow::Borrowed(name), Cow::Borrowed(value)));
     }
-    pairs
+
+    /// The (name, value) pairs in order; empty pairs are skipped, a pair without `=` has
+    /// an empty value.
+    pub(crate) fn pairs(&self) -> Pairs<'_> {
+        match self {
+            Query::Plain(query) => Pairs::Plain(query),
+            Query::Decoded(pairs) => Pairs::Decoded(pairs.iter()),
+        }
+    }
+}
+
+pub(crate) enum Pairs<'a> {
+    Plain(&'a str),
+    Decoded(std::slice::Iter<'a, (Cow<'a, str>, Cow<'a, str>)>),
+}
+
+impl<'a> Iterator for Pairs<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<(&'a str, &'a str)> {
+        match self {
+            Pairs::Decoded(pairs) => pairs.next().map(|(name, value)| (&**name, &**value)),
+            Pairs::Plain(rest) => loop {
+                if rest.is_empty() {
+                    return None;
+                }
+                let (pair, after) = match memchr::memchr(b'&', rest.as_bytes()) {
+                    Some(at) => (&rest[..at], &rest[at + 1..]),
+                    None => (*rest, ""),
+                };
+                *rest = after;
+                if pair.is_empty() {
+                    continue;
+                }
+                return Some(match memchr::memchr(b'=', pair.as_bytes()) {
+                    Some(at) => (&pair[..at], &pair[at + 1..]),
+                    None => (pair, ""),
+                });
+            },
+        }
+    }
 }
 
 #[cfg(test)]
@@ -186,13 +251,19 @@ mod tests {
             "a+b=c+d",
             "a=%ZZ",
             "ü=ß",
+            "a=1&b",
+            "a=&=b&c=d=e&&",
+            "=",
+            "&",
+            "ids=1&ids=2&ids=%41",
         ] {
             let expected: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
                 .into_owned()
                 .collect();
-            let found: Vec<(String, String)> = query_pairs(query)
-                .into_iter()
-                .map(|(name, value)| (name.into_owned(), value.into_owned()))
+            let parsed = Query::new(Some(query));
+            let found: Vec<(String, String)> = parsed
+                .pairs()
+                .map(|(name, value)| (name.to_owned(), value.to_owned()))
                 .collect();
             assert_eq!(found, expected, "{query:?}");
         }

@@ -15,6 +15,8 @@ use std::collections::HashMap;
 use crate::validate::plan::Plan;
 use crate::validate::{LocItem, SchemaSet, Source, ValidationError};
 
+mod typed;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Location {
     Path,
@@ -241,13 +243,21 @@ pub struct ApiSpec {
 #[derive(Debug)]
 struct Prepared {
     accepted: Vec<(&'static str, Scheme)>,
+    /// The header names of `accepted`'s API keys, parsed once.
+    header_names: Vec<Option<axum::http::HeaderName>>,
     plan: Option<OperationPlan>,
+    /// Each parameter's schema (in `params` order) and the body's, resolved from their
+    /// pointers once: walking a pointer through the spec cost more than validating.
+    param_schemas: Vec<Value>,
+    body_schema: Value,
 }
 
 #[derive(Debug)]
 struct OperationPlan {
     params: Vec<Plan>,
     body: Option<Plan>,
+    /// Indices into `params` in the order FastAPI reads them.
+    order: Vec<usize>,
 }
 
 fn plan_key(operation: &OperationSpec) -> usize {
@@ -316,11 +326,40 @@ impl ApiSpec {
                     // Multipart and raw bodies: the interpreter reads them.
                     Some(_) => return None,
                 };
-                Some(OperationPlan { params, body })
+                let order = in_fastapi_order(operation.params)
+                    .map(|(index, _)| index)
+                    .collect();
+                Some(OperationPlan {
+                    params,
+                    body,
+                    order,
+                })
             })();
             let accepted = self.accepted(operation).into_owned();
-            self.prepared
-                .insert(plan_key(operation), Prepared { accepted, plan });
+            let schema = |pointer: &str| {
+                self.schemas
+                    .of(operation, pointer)
+                    .cloned()
+                    .unwrap_or(Value::Null)
+            };
+            let param_schemas = operation
+                .params
+                .iter()
+                .map(|param| schema(param.schema))
+                .collect();
+            let body_schema = operation
+                .body
+                .map_or(Value::Null, |body| schema(body.schema));
+            self.prepared.insert(
+                plan_key(operation),
+                Prepared {
+                    header_names: auth::header_names(&accepted),
+                    accepted,
+                    plan,
+                    param_schemas,
+                    body_schema,
+                },
+            );
         }
     }
 
@@ -394,17 +433,7 @@ pub async fn read_body(
         .to_owned();
     match spec.media {
         Media::Json => {
-            let essence = content_type
-                .split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase();
-            let is_json = essence.is_empty()
-                || essence
-                    .strip_prefix("application/")
-                    .is_some_and(|sub| sub == "json" || sub.ends_with("+json"));
-            if !is_json {
+            if !is_json_content_type(headers) {
                 return Ok(Body::NotJson(String::from_utf8_lossy(&bytes).into_owned()));
             }
             serde_json::from_slice(&bytes)
@@ -418,6 +447,39 @@ pub async fn read_body(
         Media::Multipart => read_multipart(&content_type, bytes).await,
         Media::Raw => Ok(Body::Raw(bytes)),
     }
+}
+
+/// Whether FastAPI reads a body with this request's `Content-Type` as JSON: none at all,
+/// `application/json`, or `application/*+json`.
+fn is_json_content_type(headers: &HeaderMap) -> bool {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence.is_empty()
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|sub| sub == "json" || sub.ends_with("+json"))
+}
+
+/// The typed request read straight from the request, when every parameter and the body
+/// pass their compiled plans; `None` leaves it to [`validate`] and `serde_json::from_value`,
+/// which give the same request whenever this gives one.
+pub fn read_typed<R: serde::de::DeserializeOwned>(
+    api: &ApiSpec,
+    operation: &OperationSpec,
+    path_params: &[(String, String)],
+    headers: &HeaderMap,
+    query: Option<&str>,
+    bytes: &[u8],
+) -> Option<R> {
+    typed::read(api, operation, path_params, headers, query, bytes)
 }
 
 /// FastAPI's answer to a body that is not JSON: the position is a character offset and the
@@ -638,7 +700,10 @@ pub fn credentials(
         return Ok(None);
     }
     let accepted = api.accepted(operation);
-    let found = auth::extract(&accepted, headers, query);
+    let found = match api.prepared.get(&plan_key(operation)) {
+        Some(prepared) => auth::extract_named(&accepted, &prepared.header_names, headers, query),
+        None => auth::extract(&accepted, headers, query),
+    };
     let satisfied = operation.security.iter().any(|all| {
         all.iter().all(|name| {
             found
@@ -667,28 +732,67 @@ pub fn validate(
     query: Option<&str>,
     body: &Body,
 ) -> Result<Map<String, Value>, Rejection> {
-    let query_pairs = query.map(auth::query_pairs).unwrap_or_default();
-    if let Some(plan) = api
-        .prepared
-        .get(&plan_key(operation))
-        .and_then(|prepared| prepared.plan.as_ref())
+    validate_after(api, operation, path_params, headers, query, body, false)
+}
+
+/// [`validate`] after [`read_typed`] gave up: the plans then refuse too (they check what
+/// it checked), so only the interpreter runs, except for form bodies, which the typed read
+/// leaves to the plans.
+pub(crate) fn validate_after_typed(
+    api: &ApiSpec,
+    operation: &OperationSpec,
+    path_params: &[(String, String)],
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: &Body,
+) -> Result<Map<String, Value>, Rejection> {
+    let form = operation.body.is_some_and(|body| body.media == Media::Form);
+    validate_after(api, operation, path_params, headers, query, body, !form)
+}
+
+fn validate_after(
+    api: &ApiSpec,
+    operation: &OperationSpec,
+    path_params: &[(String, String)],
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: &Body,
+    typed_gave_up: bool,
+) -> Result<Map<String, Value>, Rejection> {
+    let query_pairs = auth::Query::new(query);
+    let prepared = api.prepared.get(&plan_key(operation));
+    if !typed_gave_up
+        && let Some(plan) = prepared.and_then(|prepared| prepared.plan.as_ref())
         && let Some(fields) =
             validate_planned(plan, operation, path_params, headers, &query_pairs, body)
     {
         return Ok(fields);
     }
+    let schema_of = |index: Option<usize>, pointer: &str| -> Cow<'_, Value> {
+        let cached = prepared.and_then(|prepared| match index {
+            Some(index) => prepared.param_schemas.get(index),
+            None => Some(&prepared.body_schema),
+        });
+        match cached {
+            Some(schema) => Cow::Borrowed(schema),
+            None => Cow::Owned(
+                api.schemas
+                    .of(operation, pointer)
+                    .cloned()
+                    .unwrap_or(Value::Null),
+            ),
+        }
+    };
     let mut fields = Map::new();
     let mut errors = Vec::new();
-    for (_, param) in in_fastapi_order(operation.params) {
+    for (index, param) in in_fastapi_order(operation.params) {
         let raw = raw_param(param, path_params, headers, &query_pairs);
         let mut loc = vec![
             LocItem::from(param.location.name()),
             LocItem::from(param.name),
         ];
-        let schema = api
-            .schemas
-            .of(operation, param.schema)
-            .unwrap_or(&Value::Null);
+        let schema = schema_of(Some(index), param.schema);
+        let schema = schema.as_ref();
         match raw {
             None if param.required => {
                 errors.push(ValidationError::missing(&loc, Value::Null));
@@ -703,10 +807,8 @@ pub fn validate(
         }
     }
     if let Some(spec) = operation.body {
-        let schema = api
-            .schemas
-            .of(operation, spec.schema)
-            .unwrap_or(&Value::Null);
+        let schema = schema_of(None, spec.schema);
+        let schema = schema.as_ref();
         let mut loc = vec![LocItem::from("body")];
         match body {
             Body::Absent if spec.required => {
@@ -770,7 +872,7 @@ fn validate_planned(
     operation: &OperationSpec,
     path_params: &[(String, String)],
     headers: &HeaderMap,
-    query_pairs: &[(Cow<'_, str>, Cow<'_, str>)],
+    query_pairs: &auth::Query<'_>,
     body: &Body,
 ) -> Option<Map<String, Value>> {
     let mut fields = Map::new();
@@ -814,41 +916,75 @@ fn in_fastapi_order(params: &[ParamSpec]) -> impl Iterator<Item = (usize, &Param
     })
 }
 
+/// A parameter as the request carries it, before validation: one text, or every value of
+/// a repeated one.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Raw<'a> {
+    One(Cow<'a, str>),
+    Many(Vec<Cow<'a, str>>),
+}
+
+impl Raw<'_> {
+    /// The JSON the interpreter and the plans read: a string, or an array of strings.
+    pub(crate) fn into_value(self) -> Value {
+        match self {
+            Raw::One(text) => Value::String(text.into_owned()),
+            Raw::Many(texts) => Value::Array(
+                texts
+                    .into_iter()
+                    .map(|text| Value::String(text.into_owned()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
 fn raw_param(
     param: &ParamSpec,
     path_params: &[(String, String)],
     headers: &HeaderMap,
-    query: &[(Cow<'_, str>, Cow<'_, str>)],
+    query: &auth::Query<'_>,
 ) -> Option<Value> {
+    raw_text(param, path_params, headers, query).map(Raw::into_value)
+}
+
+/// `param` as the request carries it, borrowed from the request where it can be.
+pub(crate) fn raw_text<'a>(
+    param: &ParamSpec,
+    path_params: &'a [(String, String)],
+    headers: &'a HeaderMap,
+    query: &'a auth::Query<'_>,
+) -> Option<Raw<'a>> {
     match param.location {
         Location::Path => path_params
             .iter()
             .find(|(name, _)| name == param.name)
-            .map(|(_, value)| Value::String(value.clone())),
+            .map(|(_, value)| Raw::One(Cow::Borrowed(value.as_str()))),
         Location::Query if param.list => {
-            let values: Vec<Value> = query
-                .iter()
-                .filter(|(name, _)| name == param.name)
-                .map(|(_, value)| Value::String(value.to_string()))
+            let values: Vec<Cow<'a, str>> = query
+                .pairs()
+                .filter(|(name, _)| *name == param.name)
+                .map(|(_, value)| Cow::Borrowed(value))
                 .collect();
-            (!values.is_empty()).then_some(Value::Array(values))
+            (!values.is_empty()).then_some(Raw::Many(values))
         }
+        // The last of a repeated single-valued parameter, as Starlette's `QueryParams`.
         Location::Query => query
-            .iter()
-            .rev()
-            .find(|(name, _)| name == param.name)
-            .map(|(_, value)| Value::String(value.to_string())),
+            .pairs()
+            .filter(|(name, _)| *name == param.name)
+            .last()
+            .map(|(_, value)| Raw::One(Cow::Borrowed(value))),
         Location::Header => {
-            let values: Vec<Value> = headers
+            let mut values = headers
                 .get_all(param.name)
                 .iter()
                 .filter_map(|value| value.to_str().ok())
-                .map(|value| Value::String(value.to_owned()))
-                .collect();
+                .map(Cow::Borrowed);
             if param.list {
-                (!values.is_empty()).then_some(Value::Array(values))
+                let values: Vec<Cow<'a, str>> = values.collect();
+                (!values.is_empty()).then_some(Raw::Many(values))
             } else {
-                values.into_iter().last()
+                values.next_back().map(Raw::One)
             }
         }
         Location::Cookie => headers
@@ -858,7 +994,7 @@ fn raw_param(
             .flat_map(|value| value.split(';'))
             .filter_map(|pair| pair.trim().split_once('='))
             .find(|(key, _)| *key == param.name)
-            .map(|(_, value)| Value::String(value.to_owned())),
+            .map(|(_, value)| Raw::One(Cow::Borrowed(value))),
     }
 }
 

@@ -21,7 +21,7 @@ pub use extract::{
 pub use listen::{serve, serve_with_shutdown};
 pub use rejection::Rejection;
 pub use routing::{Match, RouteTable};
-pub use serve::{App, Gate, Routed, ServerConfig, Service, TypedRequest};
+pub use serve::{Answer, App, Gate, Routed, ServerConfig, Service, TypedRequest};
 pub use validate::{LocItem, SchemaSet, Source, ValidationError};
 
 /// Re-exported for generated code, so that a generated crate needs no direct dependency.

@@ -97,13 +97,17 @@ where
     Inner: FnOnce(axum::extract::Request) -> Answer,
     Answer: Future<Output = Response>,
 {
-    let started = Instant::now();
+    // The id a request brings is kept as its header value (no copy); one is made only
+    // when it brings none that is plausible.
     let request_id = request
         .headers()
         .get(&REQUEST_ID_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .filter(|id| !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic()))
-        .map_or_else(new_request_id, str::to_owned);
+        .filter(|id| {
+            let id = id.as_bytes();
+            !id.is_empty() && id.len() <= 128 && id.iter().all(u8::is_ascii_graphic)
+        })
+        .cloned()
+        .unwrap_or_else(new_request_id);
     let span = tracing::info_span!(
         "request",
         method = %request.method(),
@@ -111,8 +115,10 @@ where
         operation = tracing::field::Empty,
         status = tracing::field::Empty,
         latency_ms = tracing::field::Empty,
-        request_id = %request_id,
+        request_id = %request_id.to_str().unwrap_or_default(),
     );
+    // Without a subscriber that wants the span, its fields and the clock are skipped.
+    let started = (!span.is_disabled()).then(Instant::now);
     let config = &gate.config;
     let answer = async {
         let uri_len = request
@@ -134,7 +140,7 @@ where
                 limit: config.max_header_bytes,
             });
         }
-        let Ok(_permit) = gate.in_flight.clone().try_acquire_owned() else {
+        let Ok(_permit) = gate.in_flight.try_acquire() else {
             return reject(Rejection::Overloaded {
                 retry_after: config.retry_after,
             });
@@ -146,21 +152,28 @@ where
             }),
         }
     };
-    let mut response = answer.instrument(span.clone()).await;
-    let latency = started.elapsed();
-    span.record("status", response.status().as_u16());
-    span.record("latency_ms", latency.as_secs_f64() * 1000.0);
-    span.in_scope(|| tracing::info!("answered"));
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert(REQUEST_ID_HEADER, value);
-    }
+    let mut response = match started {
+        Some(started) => {
+            let response = answer.instrument(span.clone()).await;
+            span.record("status", response.status().as_u16());
+            span.record("latency_ms", started.elapsed().as_secs_f64() * 1000.0);
+            span.in_scope(|| tracing::info!("answered"));
+            response
+        }
+        None => {
+            let response = answer.await;
+            tracing::info!("answered");
+            response
+        }
+    };
+    response.headers_mut().insert(REQUEST_ID_HEADER, request_id);
     response
 }
 
 /// A random (version 4) UUID for a request that brings no id. The bits come from a
 /// per-thread generator seeded once from the OS: a request id must be unique, not secret,
 /// and a system call per request cost more than the rest of the front door.
-fn new_request_id() -> String {
+fn new_request_id() -> HeaderValue {
     use std::cell::Cell;
     thread_local! {
         static STATE: Cell<u64> = Cell::new(uuid::Uuid::new_v4().as_u64_pair().0 | 1);
@@ -176,10 +189,13 @@ fn new_request_id() -> String {
         })
     };
     let bits = (u128::from(next()) << 64) | u128::from(next());
-    uuid::Builder::from_random_bytes(bits.to_le_bytes())
+    let mut buffer = uuid::Uuid::encode_buffer();
+    let text = uuid::Builder::from_random_bytes(bits.to_le_bytes())
         .into_uuid()
         .hyphenated()
-        .to_string()
+        .encode_lower(&mut buffer);
+    HeaderValue::from_maybe_shared(Bytes::copy_from_slice(text.as_bytes()))
+        .unwrap_or_else(|_| HeaderValue::from_static("-"))
 }
 
 /// The header that carries a request's id.
@@ -378,11 +394,22 @@ where
         bytes,
         ..
     } = routed;
-    let body = extract::read_body(operation, &parts.headers, bytes).await?;
+    let query = parts.uri.query();
+    // FastAPI reads the body before it looks at credentials, so a body that is not JSON
+    // answers 422 even without them. The typed read is pure: done first, it decides
+    // whether the body needs reading the general way. An empty body cannot fail to read,
+    // so then credentials come first and an unauthenticated request costs no parsing.
+    let mut typed: Option<R> = None;
+    let mut body = None;
+    if !bytes.is_empty() {
+        typed = extract::read_typed(spec, operation, &params, &parts.headers, query, &bytes);
+        if typed.is_none() {
+            body = Some(extract::read_body(operation, &parts.headers, bytes.clone()).await?);
+        }
+    }
     let mut principal = None;
     if M::AUTHENTICATES
-        && let Some(credentials) =
-            extract::credentials(spec, operation, &parts.headers, parts.uri.query())?
+        && let Some(credentials) = extract::credentials(spec, operation, &parts.headers, query)?
     {
         principal = Some(
             authenticate(credentials)
@@ -397,14 +424,20 @@ where
             AuthError::Unauthorized("Not authenticated".into()),
         )
     })?;
-    let fields = extract::validate(
-        spec,
-        operation,
-        &params,
-        &parts.headers,
-        parts.uri.query(),
-        &body,
-    )?;
+    if typed.is_none() && bytes.is_empty() {
+        typed = extract::read_typed(spec, operation, &params, &parts.headers, query, &bytes);
+    }
+    if let Some(request) = typed {
+        // Only operations without a body or with a JSON one are read typed, and for those
+        // `attach` has nothing to add.
+        return Ok((principal, request));
+    }
+    let body = match body {
+        Some(body) => body,
+        None => extract::read_body(operation, &parts.headers, bytes).await?,
+    };
+    let fields =
+        extract::validate_after_typed(spec, operation, &params, &parts.headers, query, &body)?;
     let mut request: R = serde_json::from_value(serde_json::Value::Object(fields))
         .map_err(|_| Rejection::Internal)?;
     request.attach(&body);
@@ -422,6 +455,9 @@ fn refused(spec: &ApiSpec, operation: &OperationSpec, rejection: AuthError) -> R
     }
 }
 
+/// An operation's answer in the making, as [`Service::call`] returns it.
+pub type Answer<'a> = std::pin::Pin<Box<dyn Future<Output = Response> + Send + 'a>>;
+
 /// What the runtime needs of an implementation, implemented by the generated code for
 /// every implementation of its trait: the trait's `authenticate` and `reject`, and `call`,
 /// the one generated match from an operation's index to its trait method.
@@ -436,8 +472,10 @@ pub trait Service: Send + Sync + Sized + 'static {
     fn reject(&self, operation: Option<&'static OperationSpec>, rejection: Rejection) -> Response;
 
     /// Runs the operation `routed` is for, through one of [`App::public`],
-    /// [`App::optional`] or [`App::required`].
-    fn call(app: &App<Self>, routed: Routed) -> impl Future<Output = Response> + Send;
+    /// [`App::optional`] or [`App::required`]. Each operation's future is boxed on its
+    /// own: one `async` match over every operation would be as large as the largest
+    /// operation's future, and every request would move that many bytes into its box.
+    fn call(app: &App<Self>, routed: Routed) -> Answer<'_>;
 }
 
 /// A served API: the implementation, the spec it validates against, its routes and its
@@ -499,7 +537,7 @@ impl<S: Service> App<S> {
             // A panic in the implementation answers 500 and is logged; the server stays up.
             // The operation's future is as large as the largest operation's (kilobytes);
             // boxed once here, only a pointer moves through the layers around it.
-            crate::panic::guard(operation.id, Box::pin(S::call(self, routed))).await
+            crate::panic::guard(operation.id, S::call(self, routed)).await
         })
         .await
     }

@@ -33,6 +33,8 @@ pub(crate) enum Plan {
     Object {
         properties: Vec<(String, Plan)>,
         required: Vec<String>,
+        /// The indices in `properties` of the required ones, for the typed fast path.
+        required_at: Vec<usize>,
         forbid_extra: bool,
     },
 }
@@ -220,15 +222,58 @@ impl Plan {
                         Plan::compile_at(set, schema, depth + 1).map(|plan| (name.clone(), plan))
                     })
                     .collect::<Option<Vec<_>>>()?;
+                let required_at = properties
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (name, _))| required.contains(name))
+                    .map(|(index, _)| index)
+                    .collect();
                 Plan::Object {
                     properties,
                     required,
+                    required_at,
                     forbid_extra,
                 }
             }
             _ => return None,
         };
         Some(wrap(plan))
+    }
+
+    /// What a string plan makes of `text`: the text itself, or its canonical form (a UUID
+    /// in capitals or without hyphens); `None` when the text may be invalid or the plan is
+    /// not one for strings. [`Plan::run`] on a JSON string, without the `Value`.
+    pub(crate) fn text<'t>(&self, text: &'t str) -> Option<std::borrow::Cow<'t, str>> {
+        use std::borrow::Cow;
+        match self {
+            Plan::Choice(values) => values
+                .iter()
+                .any(|value| value == text)
+                .then_some(Cow::Borrowed(text)),
+            Plan::String(Format::Plain) => Some(Cow::Borrowed(text)),
+            Plan::String(Format::Uuid) => {
+                let uuid = uuid::Uuid::parse_str(text).ok()?;
+                // 36 characters parse only in the hyphenated form; without capitals it is
+                // already the canonical text.
+                if text.len() == 36 && !text.bytes().any(|byte| byte.is_ascii_uppercase()) {
+                    return Some(Cow::Borrowed(text));
+                }
+                let mut buffer = uuid::Uuid::encode_buffer();
+                let canonical = uuid.hyphenated().encode_lower(&mut buffer);
+                Some(if canonical == text {
+                    Cow::Borrowed(text)
+                } else {
+                    Cow::Owned(canonical.to_owned())
+                })
+            }
+            Plan::String(Format::DateTime) => speedate::DateTime::parse_str(text)
+                .is_ok()
+                .then_some(Cow::Borrowed(text)),
+            Plan::String(Format::Date) => speedate::Date::parse_str(text)
+                .is_ok()
+                .then_some(Cow::Borrowed(text)),
+            _ => None,
+        }
     }
 
     /// The coerced value the interpreter would return for `input` without errors, or
@@ -241,35 +286,14 @@ impl Plan {
                 Value::Null => Some(Value::Null),
                 _ => inner.run(input),
             },
-            Plan::Choice(values) => match &input {
-                Value::String(text) if values.iter().any(|value| value == text) => Some(input),
-                _ => None,
-            },
-            Plan::String(format) => {
+            Plan::Choice(_) | Plan::String(_) => {
                 let Value::String(text) = &input else {
                     return None;
                 };
-                match format {
-                    Format::Plain => Some(input),
-                    Format::Uuid => {
-                        let uuid = uuid::Uuid::parse_str(text).ok()?;
-                        // 36 characters parse only in the hyphenated form; without capitals
-                        // it is already the canonical text.
-                        if text.len() == 36 && !text.bytes().any(|byte| byte.is_ascii_uppercase()) {
-                            return Some(input);
-                        }
-                        let mut buffer = uuid::Uuid::encode_buffer();
-                        let canonical = uuid.hyphenated().encode_lower(&mut buffer);
-                        Some(if canonical == text {
-                            input
-                        } else {
-                            Value::String(canonical.to_owned())
-                        })
-                    }
-                    Format::DateTime => {
-                        speedate::DateTime::parse_str(text).is_ok().then_some(input)
-                    }
-                    Format::Date => speedate::Date::parse_str(text).is_ok().then_some(input),
+                match self.text(text)? {
+                    // Already the value: move it, do not copy it.
+                    std::borrow::Cow::Borrowed(_) => Some(input),
+                    std::borrow::Cow::Owned(canonical) => Some(Value::String(canonical)),
                 }
             }
             Plan::Integer => match &input {
@@ -300,6 +324,7 @@ impl Plan {
                 properties,
                 required,
                 forbid_extra,
+                ..
             } => {
                 let Value::Object(mut fields) = input else {
                     return None;
@@ -325,13 +350,13 @@ impl Plan {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use serde_json::{Value, json};
 
     use super::Plan;
     use crate::validate::{LocItem, SchemaSet, Source};
 
-    fn set() -> SchemaSet {
+    pub(crate) fn set() -> SchemaSet {
         SchemaSet::new(json!({"components": {"schemas": {
             "Status": {"type": "string", "enum": ["ready", "queued", "running"], "title": "Status"},
             "Update": {
@@ -362,7 +387,7 @@ mod tests {
         }}}))
     }
 
-    fn schemas() -> Vec<Value> {
+    pub(crate) fn schemas() -> Vec<Value> {
         vec![
             json!({"type": "string"}),
             json!({"type": "string", "format": "uuid"}),
@@ -382,7 +407,7 @@ mod tests {
         ]
     }
 
-    fn inputs() -> Vec<Value> {
+    pub(crate) fn inputs() -> Vec<Value> {
         let scalars = vec![
             json!(null),
             json!(""),

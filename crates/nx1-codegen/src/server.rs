@@ -514,7 +514,7 @@ fn router_items(
                 self.0.reject(operation, rejection)
             }
 
-            fn call(app: &#rt::App<Self>, routed: #rt::Routed) -> #rt::Answer<'_> {
+            fn call<'a>(app: &'a #rt::App<Self>, routed: &'a #rt::Routed) -> #rt::Answer<'a> {
                 #api
                 match routed.operation {
                     #(#arms)*

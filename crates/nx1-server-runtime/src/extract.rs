@@ -420,6 +420,16 @@ pub async fn read_body(
     headers: &HeaderMap,
     bytes: Bytes,
 ) -> Result<Body, Rejection> {
+    read_body_now(operation, headers, bytes)
+}
+
+/// [`read_body`] without a future: nothing in it waits, and as a future it would add its
+/// state to every request's.
+pub(crate) fn read_body_now(
+    operation: &OperationSpec,
+    headers: &HeaderMap,
+    bytes: Bytes,
+) -> Result<Body, Rejection> {
     let Some(spec) = operation.body else {
         return Ok(Body::Absent);
     };
@@ -444,7 +454,7 @@ pub async fn read_body(
             let pairs = auth::form_urlencoded_pairs(&String::from_utf8_lossy(&bytes));
             Ok(Body::Document(Value::Object(pairs_to_object(pairs))))
         }
-        Media::Multipart => read_multipart(&content_type, bytes).await,
+        Media::Multipart => Ok(read_multipart(&content_type, bytes)),
         Media::Raw => Ok(Body::Raw(bytes)),
     }
 }
@@ -523,7 +533,7 @@ fn json_invalid(bytes: &[u8], err: &serde_json::Error) -> Rejection {
     }))
 }
 
-async fn read_multipart(content_type: &str, bytes: Bytes) -> Result<Body, Rejection> {
+fn read_multipart(content_type: &str, bytes: Bytes) -> Body {
     let mut fields = Vec::new();
     let mut files = Vec::new();
     if let Some(boundary) = multipart_boundary(content_type) {
@@ -541,10 +551,10 @@ async fn read_multipart(content_type: &str, bytes: Bytes) -> Result<Body, Reject
             }
         }
     }
-    Ok(Body::Multipart {
+    Body::Multipart {
         fields: pairs_to_object(fields),
         files,
-    })
+    }
 }
 
 struct Part {

@@ -87,16 +87,23 @@ impl Gate {
 /// (method, route template and operation once routed, status, latency), the URI and
 /// header limits, the concurrency limit and the request timeout. `inner` routes and
 /// answers; every refusal goes through `reject`.
-pub async fn front_door<Inner, Answer>(
-    gate: &Gate,
+///
+/// Not an `async fn`: the checks run now, and the future returned is made of combinators
+/// holding `inner`'s future once. An `async` body would keep a copy of the request and of
+/// each future it moves, and every request allocates that state.
+pub fn front_door<'a, Inner, Answer, Reject>(
+    gate: &'a Gate,
     request: axum::extract::Request,
-    reject: impl Fn(Rejection) -> Response,
+    reject: Reject,
     inner: Inner,
-) -> Response
+) -> impl Future<Output = Response> + 'a
 where
+    Reject: Fn(Rejection) -> Response + 'a,
     Inner: FnOnce(axum::extract::Request) -> Answer,
-    Answer: Future<Output = Response>,
+    Answer: Future<Output = Response> + 'a,
 {
+    use futures_util::future::{Either, FutureExt};
+
     // The id a request brings is kept as its header value (no copy); one is made only
     // when it brings none that is plausible.
     let request_id = request
@@ -120,52 +127,72 @@ where
     // Without a subscriber that wants the span, its fields and the clock are skipped.
     let started = (!span.is_disabled()).then(Instant::now);
     let config = &gate.config;
-    let answer = async {
-        let uri_len = request
-            .uri()
-            .path_and_query()
-            .map_or(0, |target| target.as_str().len());
-        if uri_len > config.max_uri_len {
-            return reject(Rejection::UriTooLong {
-                limit: config.max_uri_len,
-            });
-        }
-        let header_bytes: usize = request
-            .headers()
-            .iter()
-            .map(|(name, value)| name.as_str().len() + value.len())
-            .sum();
-        if header_bytes > config.max_header_bytes {
-            return reject(Rejection::HeadersTooLarge {
-                limit: config.max_header_bytes,
-            });
-        }
-        let Ok(_permit) = gate.in_flight.try_acquire() else {
-            return reject(Rejection::Overloaded {
-                retry_after: config.retry_after,
-            });
-        };
-        match tokio::time::timeout(config.request_timeout, inner(request)).await {
-            Ok(response) => response,
-            Err(_) => reject(Rejection::Timeout {
-                seconds: config.request_timeout.as_secs(),
-            }),
-        }
+    // A refusal at the door: answered at once, through the same finish.
+    macro_rules! refused {
+        ($rejection:expr) => {{
+            let response = span.in_scope(|| reject($rejection));
+            Either::Left(std::future::ready(finish(
+                response, &span, started, request_id,
+            )))
+        }};
+    }
+    let uri_len = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |target| target.as_str().len());
+    if uri_len > config.max_uri_len {
+        return refused!(Rejection::UriTooLong {
+            limit: config.max_uri_len,
+        });
+    }
+    let header_bytes: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if header_bytes > config.max_header_bytes {
+        return refused!(Rejection::HeadersTooLarge {
+            limit: config.max_header_bytes,
+        });
+    }
+    let Ok(permit) = gate.in_flight.try_acquire() else {
+        return refused!(Rejection::Overloaded {
+            retry_after: config.retry_after,
+        });
     };
-    let mut response = match started {
+    let timeout = config.request_timeout;
+    let answer = span.in_scope(|| tokio::time::timeout(timeout, inner(request)));
+    let answer = answer.map(move |answered| {
+        drop(permit);
+        answered.unwrap_or_else(|_| {
+            reject(Rejection::Timeout {
+                seconds: timeout.as_secs(),
+            })
+        })
+    });
+    let answer = match started {
+        Some(_) => Either::Left(answer.instrument(span.clone())),
+        None => Either::Right(answer),
+    };
+    Either::Right(answer.map(move |response| finish(response, &span, started, request_id)))
+}
+
+/// What every answer gets on its way out: the span's status and latency (when a
+/// subscriber wants them), the `answered` event, and the request id echoed.
+fn finish(
+    mut response: Response,
+    span: &tracing::Span,
+    started: Option<Instant>,
+    request_id: HeaderValue,
+) -> Response {
+    match started {
         Some(started) => {
-            let response = answer.instrument(span.clone()).await;
             span.record("status", response.status().as_u16());
             span.record("latency_ms", started.elapsed().as_secs_f64() * 1000.0);
             span.in_scope(|| tracing::info!("answered"));
-            response
         }
-        None => {
-            let response = answer.await;
-            tracing::info!("answered");
-            response
-        }
-    };
+        None => tracing::info!("answered"),
+    }
     response.headers_mut().insert(REQUEST_ID_HEADER, request_id);
     response
 }
@@ -239,6 +266,17 @@ pub async fn route(
     config: &ServerConfig,
     request: axum::extract::Request,
 ) -> Result<Routed, Rejection> {
+    let (mut routed, body) = route_now(routes, request)?;
+    read_into(&mut routed, body, config).await?;
+    Ok(routed)
+}
+
+/// [`route`]'s matching, done at once: the routed request with no body yet, and the body
+/// still to read.
+fn route_now(
+    routes: &RouteTable,
+    request: axum::extract::Request,
+) -> Result<(Routed, axum::body::Body), Rejection> {
     let (parts, body) = request.into_parts();
     let (operation, params) = match routes.find(parts.method.as_str(), parts.uri.path()) {
         Match::Found { operation, params } => (operation, params),
@@ -246,24 +284,33 @@ pub async fn route(
         Match::Redirect(path) => return Err(Rejection::Redirect(redirect_to(&parts, path))),
         Match::NotFound => return Err(Rejection::NotFound),
     };
-    // Most requests (GET, DELETE) carry no body; collecting an empty one still costs a
-    // buffer list and a poll.
-    let empty = axum::body::HttpBody::size_hint(&body).exact() == Some(0);
-    let bytes = if empty {
-        Bytes::new()
-    } else {
-        axum::body::to_bytes(body, config.body_limit)
-            .await
-            .map_err(|_| Rejection::TooLarge {
-                limit: config.body_limit,
-            })?
-    };
-    Ok(Routed {
+    let routed = Routed {
         operation,
         params,
         parts,
-        bytes,
-    })
+        bytes: Bytes::new(),
+    };
+    Ok((routed, body))
+}
+
+/// Reads `body` into `routed` within the limit.
+async fn read_into(
+    routed: &mut Routed,
+    body: axum::body::Body,
+    config: &ServerConfig,
+) -> Result<(), Rejection> {
+    // Most requests (GET, DELETE) carry no body; collecting an empty one still costs a
+    // buffer list and a poll.
+    if axum::body::HttpBody::size_hint(&body).exact() == Some(0) {
+        return Ok(());
+    }
+    // Boxed: inline, its state would be part of every request's future, bodies or not.
+    routed.bytes = Box::pin(axum::body::to_bytes(body, config.body_limit))
+        .await
+        .map_err(|_| Rejection::TooLarge {
+            limit: config.body_limit,
+        })?;
+    Ok(())
 }
 
 /// Starlette redirects to `request.url` with the path changed: absolute, from the request's
@@ -354,7 +401,7 @@ pub async fn handle<M, R, P, Auth, AuthFuture, Handler, HandlerFuture>(
     _access: M,
     spec: &ApiSpec,
     operation: &'static OperationSpec,
-    routed: Routed,
+    routed: &Routed,
     authenticate: Auth,
     reject: impl FnOnce(Rejection) -> Response,
     handler: Handler,
@@ -378,7 +425,7 @@ where
 pub async fn accept<M, R, P, Auth, AuthFuture>(
     spec: &ApiSpec,
     operation: &'static OperationSpec,
-    routed: Routed,
+    routed: &Routed,
     authenticate: Auth,
 ) -> Result<(M::Principal<P>, R), Rejection>
 where
@@ -394,6 +441,7 @@ where
         bytes,
         ..
     } = routed;
+    let params = params.as_slice();
     let query = parts.uri.query();
     // FastAPI reads the body before it looks at credentials, so a body that is not JSON
     // answers 422 even without them. The typed read is pure: done first, it decides
@@ -402,9 +450,13 @@ where
     let mut typed: Option<R> = None;
     let mut body = None;
     if !bytes.is_empty() {
-        typed = extract::read_typed(spec, operation, &params, &parts.headers, query, &bytes);
+        typed = extract::read_typed(spec, operation, params, &parts.headers, query, bytes);
         if typed.is_none() {
-            body = Some(extract::read_body(operation, &parts.headers, bytes.clone()).await?);
+            body = Some(extract::read_body_now(
+                operation,
+                &parts.headers,
+                bytes.clone(),
+            )?);
         }
     }
     let mut principal = None;
@@ -425,7 +477,7 @@ where
         )
     })?;
     if typed.is_none() && bytes.is_empty() {
-        typed = extract::read_typed(spec, operation, &params, &parts.headers, query, &bytes);
+        typed = extract::read_typed(spec, operation, params, &parts.headers, query, bytes);
     }
     if let Some(request) = typed {
         // Only operations without a body or with a JSON one are read typed, and for those
@@ -434,10 +486,10 @@ where
     }
     let body = match body {
         Some(body) => body,
-        None => extract::read_body(operation, &parts.headers, bytes).await?,
+        None => extract::read_body_now(operation, &parts.headers, bytes.clone())?,
     };
     let fields =
-        extract::validate_after_typed(spec, operation, &params, &parts.headers, query, &body)?;
+        extract::validate_after_typed(spec, operation, params, &parts.headers, query, &body)?;
     let mut request: R = serde_json::from_value(serde_json::Value::Object(fields))
         .map_err(|_| Rejection::Internal)?;
     request.attach(&body);
@@ -475,7 +527,7 @@ pub trait Service: Send + Sync + Sized + 'static {
     /// [`App::optional`] or [`App::required`]. Each operation's future is boxed on its
     /// own: one `async` match over every operation would be as large as the largest
     /// operation's future, and every request would move that many bytes into its box.
-    fn call(app: &App<Self>, routed: Routed) -> Answer<'_>;
+    fn call<'a>(app: &'a App<Self>, routed: &'a Routed) -> Answer<'a>;
 }
 
 /// A served API: the implementation, the spec it validates against, its routes and its
@@ -523,43 +575,54 @@ impl<S: Service> App<S> {
         })
     }
 
-    async fn dispatch(&self, request: axum::extract::Request) -> Response {
+    fn dispatch(&self, request: axum::extract::Request) -> impl Future<Output = Response> + '_ {
         let reject = |rejection| self.service.reject(None, rejection);
-        front_door(&self.gate, request, reject, |request| async {
-            let routed = match route(&self.routes, self.gate.config(), request).await {
+        front_door(&self.gate, request, reject, |request| self.answer(request))
+    }
+
+    /// Routes `request` now and returns the future that reads its body and runs its
+    /// operation: that future holds the routed request once, and the operation's (boxed
+    /// by `call`) borrows it from there.
+    fn answer(&self, request: axum::extract::Request) -> impl Future<Output = Response> + '_ {
+        let routed = route_now(&self.routes, request);
+        async move {
+            let (mut routed, body) = match routed {
                 Ok(routed) => routed,
                 Err(rejection) => return self.service.reject(None, rejection),
             };
+            if let Err(rejection) = read_into(&mut routed, body, self.gate.config()).await {
+                return self.service.reject(None, rejection);
+            }
             let Some(operation) = self.operations.get(routed.operation) else {
                 return self.service.reject(None, Rejection::NotFound);
             };
             observe(operation, &self.templates[routed.operation]);
             // A panic in the implementation answers 500 and is logged; the server stays up.
-            // The operation's future is as large as the largest operation's (kilobytes);
-            // boxed once here, only a pointer moves through the layers around it.
-            crate::panic::guard(operation.id, S::call(self, routed)).await
-        })
-        .await
+            crate::panic::guard(operation.id, S::call(self, &routed)).await
+        }
     }
 
-    /// The handler for one operation with the access mode `M`.
-    pub async fn run<M, R, F>(
-        &self,
+    /// The handler for one operation with the access mode `M`. Not itself `async`, nor
+    /// are the three below: each layer would keep its own copy of its arguments in the
+    /// operation's future, which every request allocates.
+    pub fn run<'a, M, R, F>(
+        &'a self,
         access: M,
-        routed: Routed,
-        method: impl FnOnce(M::Principal<S::Principal>, R) -> F,
-    ) -> Response
+        routed: &'a Routed,
+        method: impl FnOnce(M::Principal<S::Principal>, R) -> F + 'a,
+    ) -> impl Future<Output = Response> + 'a
     where
-        M: Access,
-        R: TypedRequest,
-        F: Future<Output: IntoResponse>,
+        M: Access + 'a,
+        R: TypedRequest + 'a,
+        F: Future<Output: IntoResponse> + 'a,
     {
         let Some(operation) = self.operations.get(routed.operation) else {
-            return self.service.reject(None, Rejection::NotFound);
+            let refused = self.service.reject(None, Rejection::NotFound);
+            return futures_util::future::Either::Left(std::future::ready(refused));
         };
         let authenticate = |credentials| self.service.authenticate(credentials);
         let reject = |rejection| self.service.reject(Some(operation), rejection);
-        handle(
+        futures_util::future::Either::Right(handle(
             access,
             &self.spec,
             operation,
@@ -567,52 +630,52 @@ impl<S: Service> App<S> {
             authenticate,
             reject,
             method,
-        )
-        .await
+        ))
     }
 
     /// An operation without `security`: `method(api, request)`.
-    pub async fn public<'a, A, R, F>(
+    pub fn public<'a, A, R, F>(
         &'a self,
-        routed: Routed,
+        routed: &'a Routed,
         api: &'a A,
-        method: impl FnOnce(&'a A, R) -> F,
-    ) -> Response
+        method: impl FnOnce(&'a A, R) -> F + 'a,
+    ) -> impl Future<Output = Response> + 'a
     where
-        R: TypedRequest,
-        F: Future<Output: IntoResponse>,
+        R: TypedRequest + 'a,
+        F: Future<Output: IntoResponse> + 'a,
     {
-        self.run(Public, routed, |(), request| method(api, request))
-            .await
+        self.run(Public, routed, move |(), request| method(api, request))
     }
 
     /// An operation whose `security` allows no credentials: `method(api, principal?, request)`.
-    pub async fn optional<'a, A, R, F>(
+    pub fn optional<'a, A, R, F>(
         &'a self,
-        routed: Routed,
+        routed: &'a Routed,
         api: &'a A,
-        method: impl FnOnce(&'a A, Option<S::Principal>, R) -> F,
-    ) -> Response
+        method: impl FnOnce(&'a A, Option<S::Principal>, R) -> F + 'a,
+    ) -> impl Future<Output = Response> + 'a
     where
-        R: TypedRequest,
-        F: Future<Output: IntoResponse>,
+        R: TypedRequest + 'a,
+        F: Future<Output: IntoResponse> + 'a,
     {
-        let call = |principal, request| method(api, principal, request);
-        self.run(Optional, routed, call).await
+        self.run(Optional, routed, move |principal, request| {
+            method(api, principal, request)
+        })
     }
 
     /// An operation that needs credentials: `method(api, principal, request)`.
-    pub async fn required<'a, A, R, F>(
+    pub fn required<'a, A, R, F>(
         &'a self,
-        routed: Routed,
+        routed: &'a Routed,
         api: &'a A,
-        method: impl FnOnce(&'a A, S::Principal, R) -> F,
-    ) -> Response
+        method: impl FnOnce(&'a A, S::Principal, R) -> F + 'a,
+    ) -> impl Future<Output = Response> + 'a
     where
-        R: TypedRequest,
-        F: Future<Output: IntoResponse>,
+        R: TypedRequest + 'a,
+        F: Future<Output: IntoResponse> + 'a,
     {
-        let call = |principal, request| method(api, principal, request);
-        self.run(Required, routed, call).await
+        self.run(Required, routed, move |principal, request| {
+            method(api, principal, request)
+        })
     }
 }

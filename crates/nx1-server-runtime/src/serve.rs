@@ -7,13 +7,12 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::http::HeaderValue;
 use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
-use tracing::Instrument;
 
 use crate::auth::{self, AuthError, Credentials};
 use crate::extract::{self, ApiSpec, Body, OperationSpec};
@@ -88,22 +87,20 @@ impl Gate {
 /// header limits, the concurrency limit and the request timeout. `inner` routes and
 /// answers; every refusal goes through `reject`.
 ///
-/// Not an `async fn`: the checks run now, and the future returned is made of combinators
-/// holding `inner`'s future once. An `async` body would keep a copy of the request and of
-/// each future it moves, and every request allocates that state.
+/// Not an `async fn`: the checks run now, and the future returned is one struct holding
+/// `inner`'s future once. An `async` body (or a stack of combinators) kept copies of the
+/// request and of each future it wrapped, and every request allocates that state.
 pub fn front_door<'a, Inner, Answer, Reject>(
     gate: &'a Gate,
     request: axum::extract::Request,
     reject: Reject,
     inner: Inner,
-) -> impl Future<Output = Response> + 'a
+) -> FrontDoor<'a, Answer, Reject>
 where
     Reject: Fn(Rejection) -> Response + 'a,
     Inner: FnOnce(axum::extract::Request) -> Answer,
     Answer: Future<Output = Response> + 'a,
 {
-    use futures_util::future::{Either, FutureExt};
-
     // The id a request brings is kept as its header value (no copy); one is made only
     // when it brings none that is plausible.
     let request_id = request
@@ -127,54 +124,123 @@ where
     // Without a subscriber that wants the span, its fields and the clock are skipped.
     let started = (!span.is_disabled()).then(Instant::now);
     let config = &gate.config;
-    // A refusal at the door: answered at once, through the same finish.
-    macro_rules! refused {
-        ($rejection:expr) => {{
-            let response = span.in_scope(|| reject($rejection));
-            Either::Left(std::future::ready(finish(
-                response, &span, started, request_id,
-            )))
-        }};
-    }
+    let mut door = FrontDoor {
+        answer: None,
+        refused: None,
+        permit: None,
+        reject,
+        timeout: config.request_timeout,
+        span,
+        started,
+        request_id: Some(request_id),
+    };
     let uri_len = request
         .uri()
         .path_and_query()
         .map_or(0, |target| target.as_str().len());
-    if uri_len > config.max_uri_len {
-        return refused!(Rejection::UriTooLong {
-            limit: config.max_uri_len,
-        });
-    }
     let header_bytes: usize = request
         .headers()
         .iter()
         .map(|(name, value)| name.as_str().len() + value.len())
         .sum();
-    if header_bytes > config.max_header_bytes {
-        return refused!(Rejection::HeadersTooLarge {
-            limit: config.max_header_bytes,
-        });
-    }
-    let Ok(permit) = gate.in_flight.try_acquire() else {
-        return refused!(Rejection::Overloaded {
-            retry_after: config.retry_after,
-        });
-    };
-    let timeout = config.request_timeout;
-    let answer = span.in_scope(|| tokio::time::timeout(timeout, inner(request)));
-    let answer = answer.map(move |answered| {
-        drop(permit);
-        answered.unwrap_or_else(|_| {
-            reject(Rejection::Timeout {
-                seconds: timeout.as_secs(),
-            })
+    let refusal = if uri_len > config.max_uri_len {
+        Some(Rejection::UriTooLong {
+            limit: config.max_uri_len,
         })
-    });
-    let answer = match started {
-        Some(_) => Either::Left(answer.instrument(span.clone())),
-        None => Either::Right(answer),
+    } else if header_bytes > config.max_header_bytes {
+        Some(Rejection::HeadersTooLarge {
+            limit: config.max_header_bytes,
+        })
+    } else {
+        match gate.in_flight.try_acquire() {
+            Ok(permit) => {
+                door.permit = Some(permit);
+                None
+            }
+            Err(_) => Some(Rejection::Overloaded {
+                retry_after: config.retry_after,
+            }),
+        }
     };
-    Either::Right(answer.map(move |response| finish(response, &span, started, request_id)))
+    match refusal {
+        Some(rejection) => {
+            door.refused = Some(door.in_span(|| (door.reject)(rejection)));
+        }
+        None => {
+            let timeout = door.timeout;
+            let answer = door.in_span(|| tokio::time::timeout(timeout, inner(request)));
+            door.answer = Some(answer);
+        }
+    }
+    door
+}
+
+pin_project_lite::pin_project! {
+    /// The future [`front_door`] returns: the answer under the request timeout, inside
+    /// the request's span, with the request id echoed.
+    pub struct FrontDoor<'a, Answer, Reject> {
+        #[pin]
+        answer: Option<tokio::time::Timeout<Answer>>,
+        refused: Option<Response>,
+        permit: Option<tokio::sync::SemaphorePermit<'a>>,
+        reject: Reject,
+        timeout: Duration,
+        span: tracing::Span,
+        started: Option<Instant>,
+        request_id: Option<HeaderValue>,
+    }
+}
+
+impl<Answer, Reject> FrontDoor<'_, Answer, Reject> {
+    /// Runs `work` inside the span when a subscriber wants it.
+    fn in_span<T>(&self, work: impl FnOnce() -> T) -> T {
+        match self.started {
+            Some(_) => self.span.in_scope(work),
+            None => work(),
+        }
+    }
+}
+
+impl<Answer, Reject> Future for FrontDoor<'_, Answer, Reject>
+where
+    Answer: Future<Output = Response>,
+    Reject: Fn(Rejection) -> Response,
+{
+    type Output = Response;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Response> {
+        let this = self.project();
+        let response = match this.answer.as_pin_mut() {
+            Some(answer) => {
+                let entered = this.started.is_some().then(|| this.span.enter());
+                let answered = match answer.poll(cx) {
+                    std::task::Poll::Pending => return std::task::Poll::Pending,
+                    std::task::Poll::Ready(answered) => answered,
+                };
+                let response = answered.unwrap_or_else(|_| {
+                    (this.reject)(Rejection::Timeout {
+                        seconds: this.timeout.as_secs(),
+                    })
+                });
+                drop(entered);
+                response
+            }
+            // Refused at the door (answered once: a future is not polled after `Ready`).
+            None => this
+                .refused
+                .take()
+                .unwrap_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+        };
+        this.permit.take();
+        let request_id = this
+            .request_id
+            .take()
+            .unwrap_or_else(|| HeaderValue::from_static("-"));
+        std::task::Poll::Ready(finish(response, this.span, *this.started, request_id))
+    }
 }
 
 /// What every answer gets on its way out: the span's status and latency (when a

@@ -778,12 +778,21 @@ fn lax_bool(input: &Value) -> Option<bool> {
             Some(1.0) => Some(true),
             _ => None,
         },
-        Value::String(text) => match text.to_ascii_lowercase().as_str() {
-            "0" | "off" | "f" | "false" | "n" | "no" => Some(false),
-            "1" | "on" | "t" | "true" | "y" | "yes" => Some(true),
-            _ => None,
-        },
+        Value::String(text) => lax_bool_text(text),
         _ => None,
+    }
+}
+
+/// [`lax_bool`] of a string.
+pub(crate) fn lax_bool_text(text: &str) -> Option<bool> {
+    const FALSE: [&str; 6] = ["0", "off", "f", "false", "n", "no"];
+    const TRUE: [&str; 6] = ["1", "on", "t", "true", "y", "yes"];
+    if FALSE.iter().any(|word| word.eq_ignore_ascii_case(text)) {
+        Some(false)
+    } else if TRUE.iter().any(|word| word.eq_ignore_ascii_case(text)) {
+        Some(true)
+    } else {
+        None
     }
 }
 

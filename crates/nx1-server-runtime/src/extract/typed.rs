@@ -439,6 +439,12 @@ impl<'de> Text<'_> {
                 de::value::StrDeserializer::<GiveUp>::new(&text)
                     .deserialize_enum(name, variants, visitor)
             }
+            // Numbers and booleans: the value the plan coerces the text to, read as the
+            // general path reads it, without the `Value::String` it would allocate.
+            (Plan::Integer | Plan::Number | Plan::Boolean, Raw::One(text), _) => {
+                let value = plan.scalar(text).ok_or(GiveUp)?;
+                dispatch(value, hint, visitor).map_err(|_| GiveUp)
+            }
             (Plan::Array(items), Raw::Many(_), Hint::Any | Hint::Seq) => {
                 let Raw::Many(texts) = self.raw else {
                     return Err(GiveUp);

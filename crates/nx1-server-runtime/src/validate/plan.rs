@@ -276,6 +276,20 @@ impl Plan {
         }
     }
 
+    /// What an integer, number or boolean plan makes of a string (`" 5 "` → `5`,
+    /// `"yes"` → `true`); `None` when it may be invalid or the plan is another kind.
+    /// [`Plan::run`] on a JSON string, without the `Value` (no allocation).
+    pub(crate) fn scalar(&self, text: &str) -> Option<Value> {
+        match self {
+            Plan::Integer if is_integer_text(text.trim()) => {
+                text.trim().parse::<i64>().ok().map(Value::from)
+            }
+            Plan::Number => number_text(text),
+            Plan::Boolean => super::lax_bool_text(text).map(Value::Bool),
+            _ => None,
+        }
+    }
+
     /// The coerced value the interpreter would return for `input` without errors, or
     /// `None` when the input may be invalid. Takes the input, so that what passes as it
     /// is (most of it) is moved, not copied.
@@ -296,16 +310,15 @@ impl Plan {
                     std::borrow::Cow::Owned(canonical) => Some(Value::String(canonical)),
                 }
             }
+            Plan::Integer | Plan::Number | Plan::Boolean if input.is_string() => {
+                self.scalar(input.as_str().unwrap_or_default())
+            }
             Plan::Integer => match &input {
                 Value::Number(number) if number.is_i64() => Some(input),
-                Value::String(text) if is_integer_text(text.trim()) => {
-                    text.trim().parse::<i64>().ok().map(Value::from)
-                }
                 _ => None,
             },
             Plan::Number => match &input {
                 Value::Number(_) => Some(input),
-                Value::String(text) => number_text(text),
                 _ => None,
             },
             Plan::Boolean => match input {

@@ -573,6 +573,38 @@ fn refused(spec: &ApiSpec, operation: &OperationSpec, rejection: AuthError) -> R
     }
 }
 
+/// The app as the `tower` service axum falls back to for every request: a service, not
+/// a handler, so that no extractor machinery runs and the one future is boxed once.
+struct Served<S>(Arc<App<S>>);
+
+impl<S> Clone for Served<S> {
+    fn clone(&self) -> Self {
+        Served(self.0.clone())
+    }
+}
+
+impl<S: Service> tower_service::Service<axum::extract::Request> for Served<S> {
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future =
+        std::pin::Pin<Box<dyn Future<Output = Result<Response, std::convert::Infallible>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), std::convert::Infallible>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: axum::extract::Request) -> Self::Future {
+        let app = self.0.clone();
+        // Boxed, the request is a pointer in this future rather than 240 bytes beside
+        // the dispatch state.
+        let request = Box::new(request);
+        Box::pin(async move { Ok(app.dispatch(*request).await) })
+    }
+}
+
 /// An operation's answer in the making, as [`Service::call`] returns it.
 pub type Answer<'a> = std::pin::Pin<Box<dyn Future<Output = Response> + Send + 'a>>;
 
@@ -634,15 +666,7 @@ impl<S: Service> App<S> {
     /// Every request goes through [`front_door`], then routing, then `S::call` inside the
     /// panic guard.
     pub fn into_router(self) -> axum::Router {
-        let app = Arc::new(self);
-        axum::Router::new().fallback(move |request: axum::extract::Request| {
-            let app = app.clone();
-            // Boxed, the request is a pointer in this future rather than 240 bytes beside
-            // the dispatch state: that keeps the whole future small enough for the
-            // allocator's per-thread cache, so every request reuses warm memory.
-            let request = Box::new(request);
-            async move { app.dispatch(*request).await }
-        })
+        axum::Router::new().fallback_service(Served(Arc::new(self)))
     }
 
     fn dispatch(&self, request: axum::extract::Request) -> impl Future<Output = Response> + '_ {

@@ -88,7 +88,7 @@ pub fn extract(
     headers: &HeaderMap,
     query: Option<&str>,
 ) -> Credentials {
-    extract_named(schemes, &header_names(schemes), headers, query)
+    extract_named(schemes, &[], headers, query)
 }
 
 /// The header name of each API key scheme among `schemes`, parsed once instead of on
@@ -103,7 +103,8 @@ pub(crate) fn header_names(schemes: &[(&'static str, Scheme)]) -> Vec<Option<Hea
         .collect()
 }
 
-/// [`extract`] with the header names of [`header_names`].
+/// [`extract`] with the header names of [`header_names`] where they were made; a scheme
+/// without one has its name parsed here.
 pub(crate) fn extract_named(
     schemes: &[(&'static str, Scheme)],
     names: &[Option<HeaderName>],
@@ -113,12 +114,12 @@ pub(crate) fn extract_named(
     let mut presented = Vec::new();
     for (index, (name, kind)) in schemes.iter().enumerate() {
         let value = match kind {
-            Scheme::ApiKeyHeader(_) => names
-                .get(index)
-                .and_then(Option::as_ref)
-                .and_then(|header_name| headers.get(header_name))
-                .and_then(|value| value.to_str().ok())
-                .map(str::to_owned),
+            Scheme::ApiKeyHeader(header_name) => match names.get(index).and_then(Option::as_ref) {
+                Some(parsed) => headers.get(parsed),
+                None => headers.get(*header_name),
+            }
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned),
             Scheme::ApiKeyQuery(param) => query.and_then(|query| {
                 form_urlencoded::parse(query.as_bytes())
                     .find(|(key, _)| key == param)

@@ -415,17 +415,10 @@ pub enum Body {
 
 /// Reads the body per the operation's media type. A JSON syntax error is answered here, as
 /// FastAPI does before looking at anything else.
-pub async fn read_body(
-    operation: &OperationSpec,
-    headers: &HeaderMap,
-    bytes: Bytes,
-) -> Result<Body, Rejection> {
-    read_body_now(operation, headers, bytes)
-}
-
-/// [`read_body`] without a future: nothing in it waits, and as a future it would add its
-/// state to every request's.
-pub(crate) fn read_body_now(
+///
+/// Not `async`: nothing in it waits, and as a future it would add its state to every
+/// request's.
+pub fn read_body(
     operation: &OperationSpec,
     headers: &HeaderMap,
     bytes: Bytes,
@@ -436,11 +429,6 @@ pub(crate) fn read_body_now(
     if bytes.is_empty() && spec.media != Media::Multipart {
         return Ok(Body::Absent);
     }
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
     match spec.media {
         Media::Json => {
             if !is_json_content_type(headers) {
@@ -454,34 +442,51 @@ pub(crate) fn read_body_now(
             let pairs = auth::form_urlencoded_pairs(&String::from_utf8_lossy(&bytes));
             Ok(Body::Document(Value::Object(pairs_to_object(pairs))))
         }
-        Media::Multipart => Ok(read_multipart(&content_type, bytes)),
+        Media::Multipart => Ok(read_multipart(content_type(headers), bytes)),
         Media::Raw => Ok(Body::Raw(bytes)),
     }
 }
 
-/// Whether FastAPI reads a body with this request's `Content-Type` as JSON: none at all,
-/// `application/json`, or `application/*+json`.
-fn is_json_content_type(headers: &HeaderMap) -> bool {
-    let content_type = headers
+/// The request's `Content-Type`, empty when absent or not text.
+fn content_type(headers: &HeaderMap) -> &str {
+    headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    let essence = content_type
+        .unwrap_or_default()
+}
+
+/// Whether FastAPI reads a body with this request's `Content-Type` as JSON: none at all,
+/// `application/json`, or `application/*+json`, in any case. Compared in place: this
+/// runs for every request with a JSON body.
+fn is_json_content_type(headers: &HeaderMap) -> bool {
+    let essence = content_type(headers)
         .split(';')
         .next()
         .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    essence.is_empty()
-        || essence
-            .strip_prefix("application/")
-            .is_some_and(|sub| sub == "json" || sub.ends_with("+json"))
+        .trim();
+    let prefix = "application/";
+    let subtype = match essence.get(..prefix.len()) {
+        Some(head) if head.eq_ignore_ascii_case(prefix) => &essence[prefix.len()..],
+        _ => return essence.is_empty(),
+    };
+    subtype.eq_ignore_ascii_case("json")
+        || subtype
+            .len()
+            .checked_sub("+json".len())
+            .and_then(|start| subtype.get(start..))
+            .is_some_and(|tail| tail.eq_ignore_ascii_case("+json"))
+}
+
+/// Whether the typed read ([`read_typed`]) covers `operation`'s body: none, or JSON. Form,
+/// multipart and raw bodies are left to the general path.
+fn typed_read_covers(operation: &OperationSpec) -> bool {
+    operation.body.is_none_or(|body| body.media == Media::Json)
 }
 
 /// The typed request read straight from the request, when every parameter and the body
 /// pass their compiled plans; `None` leaves it to [`validate`] and `serde_json::from_value`,
 /// which give the same request whenever this gives one.
-pub fn read_typed<R: serde::de::DeserializeOwned>(
+pub(crate) fn read_typed<R: serde::de::DeserializeOwned>(
     api: &ApiSpec,
     operation: &OperationSpec,
     path_params: &[(String, String)],
@@ -710,10 +715,11 @@ pub fn credentials(
         return Ok(None);
     }
     let accepted = api.accepted(operation);
-    let found = match api.prepared.get(&plan_key(operation)) {
-        Some(prepared) => auth::extract_named(&accepted, &prepared.header_names, headers, query),
-        None => auth::extract(&accepted, headers, query),
-    };
+    let names = api
+        .prepared
+        .get(&plan_key(operation))
+        .map_or(&[][..], |prepared| &prepared.header_names);
+    let found = auth::extract_named(&accepted, names, headers, query);
     let satisfied = operation.security.iter().any(|all| {
         all.iter().all(|name| {
             found
@@ -745,9 +751,8 @@ pub fn validate(
     validate_after(api, operation, path_params, headers, query, body, false)
 }
 
-/// [`validate`] after [`read_typed`] gave up: the plans then refuse too (they check what
-/// it checked), so only the interpreter runs, except for form bodies, which the typed read
-/// leaves to the plans.
+/// [`validate`] after [`read_typed`] gave up: where it covers the operation the plans
+/// refuse too (they check what it checked), so only the interpreter runs.
 pub(crate) fn validate_after_typed(
     api: &ApiSpec,
     operation: &OperationSpec,
@@ -756,8 +761,16 @@ pub(crate) fn validate_after_typed(
     query: Option<&str>,
     body: &Body,
 ) -> Result<Map<String, Value>, Rejection> {
-    let form = operation.body.is_some_and(|body| body.media == Media::Form);
-    validate_after(api, operation, path_params, headers, query, body, !form)
+    let typed_gave_up = typed_read_covers(operation);
+    validate_after(
+        api,
+        operation,
+        path_params,
+        headers,
+        query,
+        body,
+        typed_gave_up,
+    )
 }
 
 fn validate_after(
@@ -1011,6 +1024,48 @@ pub(crate) fn raw_text<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The in-place comparison answers as lowercasing the essence and matching it does.
+    #[test]
+    fn json_content_types_compare_in_place() {
+        let lowered = |content_type: &str| {
+            let essence = content_type
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            essence.is_empty()
+                || essence
+                    .strip_prefix("application/")
+                    .is_some_and(|sub| sub == "json" || sub.ends_with("+json"))
+        };
+        for given in [
+            "",
+            " ; charset=utf-8",
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            "application/vnd.api+json",
+            "application/+JSON",
+            "application/jsonx",
+            "application/",
+            "application",
+            "text/json",
+            "text/plain",
+            "applicatio\u{e9}/json",
+            "application/ä+json",
+        ] {
+            let mut headers = HeaderMap::new();
+            if let Ok(value) = given.parse() {
+                headers.insert(header::CONTENT_TYPE, value);
+            }
+            assert_eq!(
+                is_json_content_type(&headers),
+                lowered(content_type(&headers)),
+                "{given:?}"
+            );
+        }
+    }
 
     #[test]
     fn lenient_multipart() {

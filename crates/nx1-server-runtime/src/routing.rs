@@ -150,12 +150,7 @@ impl RouteTable {
         let statics: Vec<String> = table
             .routes
             .iter()
-            .filter(|route| {
-                route
-                    .segments
-                    .iter()
-                    .all(|segment| matches!(segment, Segment::Literal(..)))
-            })
+            .filter(|route| route.is_static())
             .map(|route| {
                 route
                     .segments
@@ -168,44 +163,37 @@ impl RouteTable {
             })
             .collect();
         for path in statics {
-            let matching = table.matching(&path);
+            let matching: Vec<usize> = {
+                let parts = path_parts(&path);
+                table.candidates(&parts).map(|(index, ..)| index).collect()
+            };
             // Kept only when no route that matches takes a parameter from it, so that a
             // hit answers with no parameters.
-            let parameterless = matching.iter().all(|index| {
-                table.routes[*index]
-                    .segments
-                    .iter()
-                    .all(|segment| matches!(segment, Segment::Literal(..)))
-            });
-            if parameterless {
+            if matching
+                .iter()
+                .all(|index| table.routes[*index].is_static())
+            {
                 table.exact.insert(path, matching);
             }
         }
         table
     }
 
-    /// The routes that match `path` (decoded) whatever the method, in order.
-    fn matching(&self, path: &str) -> Vec<usize> {
-        let parts = Segments::of(path);
-        let parts = parts.as_slice();
-        let mut inline = [0; Segments::INLINE];
-        let heap = fingerprints(parts, &mut inline);
-        let prints = if heap.is_empty() {
-            &inline[..parts.len()]
-        } else {
-            &heap[..]
-        };
-        let candidates = self.by_count.get(parts.len()).unwrap_or(&self.longer);
-        candidates
+    /// The routes that match a path split by [`path_parts`], in order, with the
+    /// parameters each takes from it.
+    fn candidates<'t>(
+        &'t self,
+        parts: &'t [(&'t str, u64)],
+    ) -> impl Iterator<Item = (usize, &'t Route, Vec<(String, String)>)> + 't {
+        self.by_count
+            .get(parts.len())
+            .unwrap_or(&self.longer)
             .iter()
-            .copied()
-            .filter(|index| {
-                self.routes.get(*index).is_some_and(|route| {
-                    (route.has_rest || route.segments.len() == parts.len())
-                        && matches(&route.segments, parts, prints).is_some()
-                })
+            .filter_map(|index| Some((*index, self.routes.get(*index)?)))
+            .filter(|(_, route)| route.has_rest || route.segments.len() == parts.len())
+            .filter_map(|(index, route)| {
+                matches(&route.segments, parts).map(|params| (index, route, params))
             })
-            .collect()
     }
 
     pub fn find(&self, method: &str, path: &str) -> Match {
@@ -230,162 +218,78 @@ impl RouteTable {
         } else {
             std::borrow::Cow::Borrowed(path)
         };
-        if let Some(routes) = self.exact.get(decoded.as_ref()) {
+        match self.exact.get(decoded.as_ref()) {
             // Every route here matches the path and takes no parameter from it.
-            let mut allowed: Vec<&'static str> = Vec::new();
-            for route in routes.iter().filter_map(|index| self.routes.get(*index)) {
-                if route.method.eq_ignore_ascii_case(method)
-                    || (method.eq_ignore_ascii_case("HEAD") && route.method == "GET")
-                {
-                    return Match::Found {
-                        operation: route.operation,
-                        params: Vec::new(),
-                    };
-                }
-                if !allowed.contains(&route.method) {
-                    allowed.push(route.method);
-                }
+            Some(routes) => choose(
+                method,
+                routes
+                    .iter()
+                    .filter_map(|index| self.routes.get(*index))
+                    .map(|route| (route, Vec::new())),
+            ),
+            None => {
+                let parts = path_parts(&decoded);
+                choose(
+                    method,
+                    self.candidates(&parts)
+                        .map(|(_, route, params)| (route, params)),
+                )
             }
-            return Match::MethodNotAllowed(allowed);
         }
-        let parts = Segments::of(&decoded);
-        let parts = parts.as_slice();
-        let mut inline = [0; Segments::INLINE];
-        let heap = fingerprints(parts, &mut inline);
-        let prints = if heap.is_empty() {
-            &inline[..parts.len()]
-        } else {
-            &heap[..]
-        };
-        let candidates = self.by_count.get(parts.len()).unwrap_or(&self.longer);
-        let mut allowed: Vec<&'static str> = Vec::new();
-        for route in candidates
-            .iter()
-            .filter_map(|index| self.routes.get(*index))
+    }
+}
+
+/// Starlette's choice among the routes that match a path, in order: the first with the
+/// request's method (`GET` answering `HEAD`), else 405 with the methods they accept,
+/// else 404.
+fn choose<'t>(
+    method: &str,
+    matching: impl Iterator<Item = (&'t Route, Vec<(String, String)>)>,
+) -> Match {
+    let mut allowed: Vec<&'static str> = Vec::new();
+    for (route, params) in matching {
+        if route.method.eq_ignore_ascii_case(method)
+            || (method.eq_ignore_ascii_case("HEAD") && route.method == "GET")
         {
-            if !route.has_rest && route.segments.len() != parts.len() {
-                continue;
-            }
-            let Some(params) = matches(&route.segments, parts, prints) else {
-                continue;
+            return Match::Found {
+                operation: route.operation,
+                params,
             };
-            if route.method.eq_ignore_ascii_case(method)
-                || (method.eq_ignore_ascii_case("HEAD") && route.method == "GET")
-            {
-                return Match::Found {
-                    operation: route.operation,
-                    params,
-                };
-            }
-            if !allowed.contains(&route.method) {
-                allowed.push(route.method);
-            }
         }
-        if allowed.is_empty() {
-            Match::NotFound
-        } else {
-            Match::MethodNotAllowed(allowed)
+        if !allowed.contains(&route.method) {
+            allowed.push(route.method);
         }
+    }
+    if allowed.is_empty() {
+        Match::NotFound
+    } else {
+        Match::MethodNotAllowed(allowed)
+    }
+}
+
+impl Route {
+    /// No parameters: the template matches one path only.
+    fn is_static(&self) -> bool {
+        self.segments
+            .iter()
+            .all(|segment| matches!(segment, Segment::Literal(..)))
     }
 }
 
 /// FNV-1a of a path segment: literals are compared by it first.
 fn fingerprint(segment: &str) -> u64 {
-    segment.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
+    let mut hasher = Fnv::default();
+    std::hash::Hasher::write(&mut hasher, segment.as_bytes());
+    std::hash::Hasher::finish(&hasher)
 }
 
-/// A path's segments, on the stack unless the path has more than [`Segments::INLINE`]
-/// (then in `heap`, and `inline` is unused).
-struct Segments<'p> {
-    inline: [&'p str; Segments::INLINE],
-    count: usize,
-    heap: Vec<&'p str>,
-}
-
-/// The [`fingerprint`]s of a path's segments.
-fn fingerprints(parts: &[&str], inline: &mut [u64; Segments::INLINE]) -> Vec<u64> {
-    if parts.len() <= Segments::INLINE {
-        for (print, part) in inline.iter_mut().zip(parts) {
-            *print = fingerprint(part);
-        }
-        Vec::new()
-    } else {
-        parts.iter().map(|part| fingerprint(part)).collect()
-    }
-}
-
-impl<'p> Segments<'p> {
-    const INLINE: usize = 16;
-
-    /// [`segments`] without allocating for the common path.
-    fn of(path: &'p str) -> Self {
-        let mut found = Segments {
-            inline: [""; Segments::INLINE],
-            count: 0,
-            heap: Vec::new(),
-        };
-        let mut start = None;
-        for (index, byte) in path.bytes().enumerate() {
-            if byte == b'/' {
-                if let Some(from) = start
-                    && !found.push(&path[from..index])
-                {
-                    return found.spilled(path);
-                }
-                start = Some(index + 1);
-            }
-        }
-        if let Some(from) = start
-            && !found.push(&path[from..])
-        {
-            return found.spilled(path);
-        }
-        found
-    }
-
-    /// Adds a segment inline; `false` when there is no room.
-    fn push(&mut self, segment: &'p str) -> bool {
-        let Some(slot) = self.inline.get_mut(self.count) else {
-            return false;
-        };
-        *slot = segment;
-        self.count += 1;
-        true
-    }
-
-    fn spilled(mut self, path: &'p str) -> Self {
-        self.heap = segments(path);
-        self
-    }
-
-    fn as_slice(&self) -> &[&'p str] {
-        if self.heap.is_empty() {
-            &self.inline[..self.count]
-        } else {
-            &self.heap
-        }
-    }
-}
-
-/// The segments of a path after its leading `/` (`"/a/b/"` → `["a", "b", ""]`), split on
-/// bytes: this runs on every request.
-fn segments(path: &str) -> Vec<&str> {
-    let mut parts = Vec::with_capacity(12);
-    let mut start = None;
-    for (index, byte) in path.bytes().enumerate() {
-        if byte == b'/' {
-            if let Some(from) = start {
-                parts.push(&path[from..index]);
-            }
-            start = Some(index + 1);
-        }
-    }
-    if let Some(from) = start {
-        parts.push(&path[from..]);
-    }
-    parts
+/// A path's segments after its leading `/` (`"/a/b/"` → `["a", "b", ""]`), each with its
+/// [`fingerprint`]; on the stack for up to 16 segments, since this runs on every request.
+fn path_parts(path: &str) -> smallvec::SmallVec<[(&str, u64); 16]> {
+    path.split('/')
+        .skip(1)
+        .map(|segment| (segment, fingerprint(segment)))
+        .collect()
 }
 
 fn parse(template: &str, rest: &[&str]) -> Vec<Segment> {
@@ -405,15 +309,17 @@ fn parse(template: &str, rest: &[&str]) -> Vec<Segment> {
         .collect()
 }
 
-fn matches(segments: &[Segment], parts: &[&str], prints: &[u64]) -> Option<Vec<(String, String)>> {
+fn matches(segments: &[Segment], parts: &[(&str, u64)]) -> Option<Vec<(String, String)>> {
     // Most routes that get here fail on a literal; check those before allocating, by
     // fingerprint first (a comparison of two integers instead of a `memcmp` call).
     let literals_match = segments
         .iter()
         .take_while(|segment| !matches!(segment, Segment::Rest(_)))
-        .zip(parts.iter().zip(prints))
-        .all(|(segment, (part, print))| match segment {
-            Segment::Literal(literal, expected) => expected == print && literal == part,
+        .enumerate()
+        .all(|(index, segment)| match segment {
+            Segment::Literal(literal, expected) => parts
+                .get(index)
+                .is_some_and(|(part, print)| print == expected && literal == part),
             _ => true,
         });
     if !literals_match {
@@ -423,17 +329,14 @@ fn matches(segments: &[Segment], parts: &[&str], prints: &[u64]) -> Option<Vec<(
     for (index, segment) in segments.iter().enumerate() {
         match segment {
             Segment::Rest(name) => {
-                let rest = parts.get(index..)?.join("/");
-                params.push((name.clone(), rest));
+                let rest: Vec<&str> = parts.get(index..)?.iter().map(|(part, _)| *part).collect();
+                params.push((name.clone(), rest.join("/")));
                 return Some(params);
             }
-            Segment::Literal(literal, _) => {
-                if parts.get(index) != Some(&literal.as_str()) {
-                    return None;
-                }
-            }
+            // Checked above.
+            Segment::Literal(..) => {}
             Segment::Param(name) => {
-                let part = parts.get(index)?;
+                let (part, _) = parts.get(index)?;
                 if part.is_empty() {
                     return None;
                 }
@@ -452,15 +355,13 @@ mod tests {
     fn segments_split_as_str_split_does() {
         for path in ["/", "/a", "/a/b", "/a/b/", "//a//b", "", "a/b", "/ü/ß"] {
             let expected: Vec<&str> = path.split('/').skip(1).collect();
-            assert_eq!(segments(path), expected, "{path:?}");
-            assert_eq!(Segments::of(path).as_slice(), expected, "{path:?}");
+            let found: Vec<&str> = path_parts(path).iter().map(|(part, _)| *part).collect();
+            assert_eq!(found, expected, "{path:?}");
         }
         let long = "/a".repeat(40);
         let expected: Vec<&str> = long.split('/').skip(1).collect();
-        assert_eq!(Segments::of(&long).as_slice(), expected);
-        let exactly = "/a".repeat(Segments::INLINE);
-        let expected: Vec<&str> = exactly.split('/').skip(1).collect();
-        assert_eq!(Segments::of(&exactly).as_slice(), expected);
+        let found: Vec<&str> = path_parts(&long).iter().map(|(part, _)| *part).collect();
+        assert_eq!(found, expected);
     }
 
     /// The candidates by segment count find what a scan of every route in order finds.

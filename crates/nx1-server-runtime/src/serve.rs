@@ -325,21 +325,10 @@ pub struct Routed {
     pub bytes: Bytes,
 }
 
-/// Finds the operation a request is for and reads its body: 404, 405, 307 and 413 are
-/// answered here, before anything operation-specific runs.
-pub async fn route(
-    routes: &RouteTable,
-    config: &ServerConfig,
-    request: axum::extract::Request,
-) -> Result<Routed, Rejection> {
-    let (mut routed, body) = route_now(routes, request)?;
-    read_into(&mut routed, body, config).await?;
-    Ok(routed)
-}
-
-/// [`route`]'s matching, done at once: the routed request with no body yet, and the body
-/// still to read.
-fn route_now(
+/// Finds the operation a request is for: 404, 405 and 307 are answered here, before
+/// anything operation-specific runs. The routed request has no body yet; [`read_into`]
+/// reads it (413).
+fn route(
     routes: &RouteTable,
     request: axum::extract::Request,
 ) -> Result<(Routed, axum::body::Body), Rejection> {
@@ -518,7 +507,7 @@ where
     if !bytes.is_empty() {
         typed = extract::read_typed(spec, operation, params, &parts.headers, query, bytes);
         if typed.is_none() {
-            body = Some(extract::read_body_now(
+            body = Some(extract::read_body(
                 operation,
                 &parts.headers,
                 bytes.clone(),
@@ -552,7 +541,7 @@ where
     }
     let body = match body {
         Some(body) => body,
-        None => extract::read_body_now(operation, &parts.headers, bytes.clone())?,
+        None => extract::read_body(operation, &parts.headers, bytes.clone())?,
     };
     let fields =
         extract::validate_after_typed(spec, operation, params, &parts.headers, query, &body)?;
@@ -678,7 +667,7 @@ impl<S: Service> App<S> {
     /// operation: that future holds the routed request once, and the operation's (boxed
     /// by `call`) borrows it from there.
     fn answer(&self, request: axum::extract::Request) -> impl Future<Output = Response> + '_ {
-        let routed = route_now(&self.routes, request);
+        let routed = route(&self.routes, request);
         async move {
             let (mut routed, body) = match routed {
                 Ok(routed) => routed,

@@ -16,7 +16,7 @@ use axum::http::HeaderMap;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::{ApiSpec, Media, OperationSpec, Raw};
+use super::{ApiSpec, OperationSpec, Raw};
 use crate::validate::plan::Plan;
 
 /// Why the fast path gave up; never shown to anyone: the general path takes over.
@@ -38,8 +38,8 @@ impl de::Error for GiveUp {
 }
 
 /// The typed request, or `None` when the general path must decide. `bytes` is the body as
-/// read; only operations without a body or with a JSON one are read here (the others need
-/// what `TypedRequest::attach` adds from the body).
+/// read; only operations without a body or with a JSON one are read here
+/// ([`super::typed_read_covers`]: the others need what `TypedRequest::attach` adds).
 pub(crate) fn read<R: serde::de::DeserializeOwned>(
     api: &ApiSpec,
     operation: &OperationSpec,
@@ -48,28 +48,21 @@ pub(crate) fn read<R: serde::de::DeserializeOwned>(
     query: Option<&str>,
     bytes: &[u8],
 ) -> Option<R> {
+    if !super::typed_read_covers(operation) {
+        return None;
+    }
     let plan = api
         .prepared
         .get(&super::plan_key(operation))?
         .plan
         .as_ref()?;
-    if operation
-        .body
-        .is_some_and(|body| !matches!(body.media, Media::Json | Media::Form))
-    {
-        return None;
-    }
     let body = match (operation.body, bytes.is_empty()) {
         (None, _) => None,
         // An absent body that is required is a 422 the general path words.
         (Some(spec), true) if spec.required => return None,
         (Some(_), true) => None,
-        (Some(spec), false) => {
-            if spec.media != Media::Json || !super::is_json_content_type(headers) {
-                return None;
-            }
-            Some(plan.body.as_ref()?)
-        }
+        (Some(_), false) if !super::is_json_content_type(headers) => return None,
+        (Some(_), false) => Some(plan.body.as_ref()?),
     };
     let query = crate::auth::Query::new(query);
     let mut json = serde_json::Deserializer::from_slice(bytes);

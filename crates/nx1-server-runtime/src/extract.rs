@@ -943,19 +943,19 @@ fn in_fastapi_order(params: &[ParamSpec]) -> impl Iterator<Item = (usize, &Param
 /// a repeated one.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Raw<'a> {
-    One(Cow<'a, str>),
-    Many(Vec<Cow<'a, str>>),
+    One(&'a str),
+    Many(Vec<&'a str>),
 }
 
 impl Raw<'_> {
     /// The JSON the interpreter and the plans read: a string, or an array of strings.
     pub(crate) fn into_value(self) -> Value {
         match self {
-            Raw::One(text) => Value::String(text.into_owned()),
+            Raw::One(text) => Value::String(text.to_owned()),
             Raw::Many(texts) => Value::Array(
                 texts
                     .into_iter()
-                    .map(|text| Value::String(text.into_owned()))
+                    .map(|text| Value::String(text.to_owned()))
                     .collect(),
             ),
         }
@@ -982,12 +982,12 @@ pub(crate) fn raw_text<'a>(
         Location::Path => path_params
             .iter()
             .find(|(name, _)| name == param.name)
-            .map(|(_, value)| Raw::One(Cow::Borrowed(value.as_str()))),
+            .map(|(_, value)| Raw::One(value.as_str())),
         Location::Query if param.list => {
-            let values: Vec<Cow<'a, str>> = query
+            let values: Vec<&'a str> = query
                 .pairs()
                 .filter(|(name, _)| *name == param.name)
-                .map(|(_, value)| Cow::Borrowed(value))
+                .map(|(_, value)| value)
                 .collect();
             (!values.is_empty()).then_some(Raw::Many(values))
         }
@@ -996,15 +996,14 @@ pub(crate) fn raw_text<'a>(
             .pairs()
             .filter(|(name, _)| *name == param.name)
             .last()
-            .map(|(_, value)| Raw::One(Cow::Borrowed(value))),
+            .map(|(_, value)| Raw::One(value)),
         Location::Header => {
             let mut values = headers
                 .get_all(param.name)
                 .iter()
-                .filter_map(|value| value.to_str().ok())
-                .map(Cow::Borrowed);
+                .filter_map(|value| value.to_str().ok());
             if param.list {
-                let values: Vec<Cow<'a, str>> = values.collect();
+                let values: Vec<&'a str> = values.collect();
                 (!values.is_empty()).then_some(Raw::Many(values))
             } else {
                 values.next_back().map(Raw::One)
@@ -1017,7 +1016,7 @@ pub(crate) fn raw_text<'a>(
             .flat_map(|value| value.split(';'))
             .filter_map(|pair| pair.trim().split_once('='))
             .find(|(key, _)| *key == param.name)
-            .map(|(_, value)| Raw::One(Cow::Borrowed(value))),
+            .map(|(_, value)| Raw::One(value)),
     }
 }
 

@@ -9,7 +9,6 @@
 //! local: wherever this module hands serde a value, it is the value the general path would
 //! have built at that place, or the general path's own code builds it ([`Guided::buffered`]).
 
-use std::borrow::Cow;
 use std::fmt;
 
 use axum::http::HeaderMap;
@@ -468,7 +467,7 @@ impl<'de> Text<'_> {
 
 struct TextSeq<'a> {
     items: &'a Plan,
-    texts: std::vec::IntoIter<Cow<'a, str>>,
+    texts: std::vec::IntoIter<&'a str>,
 }
 
 impl<'de> SeqAccess<'de> for TextSeq<'_> {
@@ -848,14 +847,10 @@ mod tests {
                     );
                 }
                 let raw = match &input {
-                    Value::String(one) => Raw::One(one.as_str().into()),
-                    Value::Array(items) if items.iter().all(Value::is_string) => Raw::Many(
-                        items
-                            .iter()
-                            .filter_map(Value::as_str)
-                            .map(Into::into)
-                            .collect(),
-                    ),
+                    Value::String(one) => Raw::One(one.as_str()),
+                    Value::Array(items) if items.iter().all(Value::is_string) => {
+                        Raw::Many(items.iter().filter_map(Value::as_str).collect())
+                    }
                     _ => continue,
                 };
                 if let Some(read) = text::<T>(&plan, raw.clone()) {

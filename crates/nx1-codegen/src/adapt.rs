@@ -40,6 +40,7 @@ pub fn adapt(origin: &str, root: &mut Value, model: &[Operation]) -> Result<Adap
         notes: &mut adapted.notes,
         types: TypeMapper::new(root),
         model,
+        stream_names: Vec::new(),
     };
 
     let Some(Value::Object(paths)) = root.get_mut("paths") else {
@@ -52,6 +53,7 @@ pub fn adapt(origin: &str, root: &mut Value, model: &[Operation]) -> Result<Adap
                 continue;
             };
             let pointer = pointer::operation(path, method);
+            let only_streams = answers_only_streams(operation);
             context.parameters(operation, &pointer)?;
             let body = context.request_body(operation, &pointer)?;
             context.responses(operation, &pointer)?;
@@ -62,7 +64,7 @@ pub fn adapt(origin: &str, root: &mut Value, model: &[Operation]) -> Result<Adap
                 .is_some();
             // progenitor calls `reqwest::Client::<method>()`, which OPTIONS and TRACE lack.
             let unusual_method = matches!(method, "options" | "trace");
-            let set_aside = match body {
+            let set_aside = match body.clone() {
                 Some((kind, media_type))
                     if matches!(kind, MediaKind::Multipart | MediaKind::Raw(_)) || rest_path =>
                 {
@@ -76,6 +78,30 @@ pub fn adapt(origin: &str, root: &mut Value, model: &[Operation]) -> Result<Adap
                 }
                 _ => None,
             };
+            // A streamed response is read by a method of our own: the operation's own
+            // method when it answers nothing else, else a second one beside it.
+            let stream = context
+                .model_of(path, method)
+                .and_then(|model| model.stream.clone());
+            let (set_aside, extra) = match (set_aside, stream) {
+                (Some(mut custom), Some(stream)) if only_streams => {
+                    custom.stream = Some(stream);
+                    (Some(custom), None)
+                }
+                (None, Some(stream)) if only_streams => {
+                    let mut custom = context.describe_streamed(path, method, operation, &body)?;
+                    custom.stream = Some(stream);
+                    (Some(custom), None)
+                }
+                (set_aside, Some(stream)) => {
+                    let mut custom = context.describe_streamed(path, method, operation, &body)?;
+                    custom.operation.name = context.stream_method_name(&custom.operation.name);
+                    custom.stream = Some(stream);
+                    (set_aside, Some(custom))
+                }
+                (set_aside, None) => (set_aside, None),
+            };
+            adapted.set_aside.extend(extra);
             if let Some(custom) = set_aside {
                 adapted.set_aside.push(custom);
                 item.remove(method);
@@ -99,6 +125,8 @@ struct Context<'a> {
     types: TypeMapper,
     /// Every operation as described before adaptation.
     model: &'a [Operation],
+    /// Names given to the second methods of streamed operations.
+    stream_names: Vec<String>,
 }
 
 impl Context<'_> {
@@ -483,6 +511,49 @@ impl Context<'_> {
 
     /// Describes an operation progenitor cannot express in Rust terms, hoisting the inline
     /// schemas it needs types for into `components.schemas`.
+    fn model_of(&self, path: &str, method: &str) -> Option<&Operation> {
+        self.model
+            .iter()
+            .find(|model| model.path == path && model.method == method)
+    }
+
+    /// `{name}_stream`, or with a number when another method has that name.
+    fn stream_method_name(&mut self, name: &str) -> String {
+        let taken = |candidate: &str, context: &Self| {
+            context.model.iter().any(|model| model.name == candidate)
+                || context.stream_names.iter().any(|known| known == candidate)
+        };
+        let mut candidate = format!("{name}_stream");
+        let mut number = 2;
+        while taken(&candidate, self) {
+            candidate = format!("{name}_stream_{number}");
+            number += 1;
+        }
+        self.stream_names.push(candidate.clone());
+        candidate
+    }
+
+    /// A method for a streamed answer: the body typed when it is JSON.
+    fn describe_streamed(
+        &mut self,
+        path: &str,
+        method: &str,
+        operation: &Map<String, Value>,
+        body: &Option<(MediaKind, String)>,
+    ) -> Result<CustomOperation, SpecError> {
+        let typed = self
+            .model_of(path, method)
+            .and_then(|model| model.body.as_ref())
+            .filter(|body| body.kind == MediaKind::Json)
+            .and_then(|body| body.ty.clone());
+        let (kind, media_type) = body.clone().unwrap_or((MediaKind::Json, String::new()));
+        let mut custom = self.describe_custom(path, method, operation, &kind, &media_type)?;
+        if let Some(ty) = typed {
+            custom.body = Body::Json { ty };
+        }
+        Ok(custom)
+    }
+
     fn describe_custom(
         &mut self,
         path: &str,
@@ -512,6 +583,29 @@ impl Context<'_> {
         };
         Ok(describe(model, operation, body, &mut self.types))
     }
+}
+
+/// Every success response with content answers a stream (and at least one does).
+fn answers_only_streams(operation: &Map<String, Value>) -> bool {
+    let Some(Value::Object(responses)) = operation.get("responses") else {
+        return false;
+    };
+    let mut any = false;
+    for (status, response) in responses {
+        if !Status::parse(status).is_some_and(|status| status.is_success()) {
+            continue;
+        }
+        let Some(Value::Object(content)) = response.get("content") else {
+            continue;
+        };
+        for media_type in content.keys() {
+            if crate::streams::Framing::of(media_type).is_none() {
+                return false;
+            }
+            any = true;
+        }
+    }
+    any
 }
 
 enum Kind {

@@ -8,9 +8,10 @@ use quote::{format_ident, quote};
 use serde_json::{Map, Value};
 
 use crate::mapper::{RustType, TypeMapper};
-use crate::model::{FieldKind, FormField, Location, Operation, Param, Payload};
+use crate::model::{FieldKind, FormField, Location, Operation, Param, Payload, Stream, StreamItem};
 use crate::spec::PathTemplate;
 use crate::spec::Status;
+use crate::streams::Framing;
 
 /// A set-aside operation: the model's description, with what the client makes of it.
 #[derive(Debug, Clone)]
@@ -24,6 +25,8 @@ pub struct CustomOperation {
     /// The success and error types as `adapt` shaped them (a union for several bodies).
     pub success: Outcome,
     pub error: Outcome,
+    /// A streamed answer: the method returns its typed stream for the stream's status.
+    pub stream: Option<Stream>,
 }
 
 #[derive(Debug, Clone)]
@@ -37,6 +40,8 @@ pub enum Body {
     AnyMultipart,
     /// Raw bytes sent with this content type.
     Raw { content_type: String },
+    /// A JSON body of this type.
+    Json { ty: RustType },
     /// No request body.
     None,
 }
@@ -116,6 +121,7 @@ pub fn describe(
         body,
         success,
         error,
+        stream: None,
     }
 }
 
@@ -134,10 +140,22 @@ pub fn multipart_body(model: &Operation) -> Body {
     }
 }
 
-fn doc_comment(operation: &Operation) -> String {
+fn doc_comment(operation: &Operation, stream: Option<&Stream>) -> String {
     let mut doc = operation.doc.clone();
     if !doc.is_empty() {
         doc.push_str("\n\n");
+    }
+    if let Some(stream) = stream {
+        let resumes = if stream.framing == Framing::Sse {
+            "; a dropped connection is resumed with `Last-Event-ID` when the operation is \
+             idempotent (opt in with `.resume(..)` on the stream)"
+        } else {
+            ""
+        };
+        doc.push_str(&format!(
+            "Answers a stream (`{}`): each item as it arrives{resumes}.\n\n",
+            stream.media_type
+        ));
     }
     doc.push_str(&format!(
         "Sends a `{}` request to `{}`\n",
@@ -229,8 +247,11 @@ pub fn methods(operations: &[CustomOperation]) -> Result<TokenStream, String> {
             }
         }
     });
+    let streams_module = stream_unions(operations)?;
     Ok(quote! {
         #forms_module
+
+        #streams_module
 
         #[allow(clippy::all)]
         impl Client {
@@ -300,7 +321,7 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
     let model = &operation.operation;
     let name = format_ident!("{}", model.name);
     let operation_id = &model.name;
-    let doc = doc_comment(model);
+    let doc = doc_comment(model, operation.stream.as_ref());
     let Parameters {
         mut arguments,
         path_values,
@@ -322,28 +343,41 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
         })
         .collect();
 
-    let (body_argument, body_call, generics) = body_parts(&operation.body);
+    let (body_argument, body_call, generics) = body_parts(&operation.body)?;
     if !body_argument.is_empty() {
         arguments.push(body_argument);
     }
 
-    let success_type = outcome_type(&operation.success)?;
+    let success_type = match &operation.stream {
+        Some(stream) => stream_type(stream)?,
+        None => outcome_type(&operation.success)?,
+    };
     let error_type = outcome_type(&operation.error)?;
-    let accept = matches!(
-        (&operation.success.kind, &operation.error.kind),
-        (Payload::Json(_), _) | (Payload::None, Payload::Json(_))
-    )
-    .then(|| {
+    let accepted = match &operation.stream {
+        Some(stream) => Some(stream.media_type.as_str()),
+        None => matches!(
+            (&operation.success.kind, &operation.error.kind),
+            (Payload::Json(_), _) | (Payload::None, Payload::Json(_))
+        )
+        .then_some("application/json"),
+    };
+    let accept = accepted.map(|media_type| {
         quote! {
             .header(
                 ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
+                ::reqwest::header::HeaderValue::from_static(#media_type),
             )
         }
     });
+    // What an event stream sends again to resume: the request as first sent.
+    let keep_request = operation
+        .stream
+        .as_ref()
+        .is_some_and(|stream| stream.framing == Framing::Sse)
+        .then(|| quote!(let again = request.try_clone();));
     // `request(Method, …)` serves every method; reqwest has no `options` or `trace` helper.
     let method_ident = format_ident!("{}", model.method.to_ascii_uppercase());
-    let arms = status_arms(operation);
+    let arms = status_arms(operation)?;
     let header_count = 1 + operation
         .params
         .iter()
@@ -374,6 +408,7 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
                 .build()?;
             let info = OperationInfo { operation_id: #operation_id };
             self.pre(&mut request, &info).await?;
+            #keep_request
             let result = self.exec(request, &info).await;
             self.post(&result, &info).await?;
             let response = result?;
@@ -450,8 +485,12 @@ fn parameters(operation: &CustomOperation) -> Result<Parameters, String> {
 }
 
 /// The body argument, the request builder call that sends it, and the method's generics.
-fn body_parts(body: &Body) -> (TokenStream, TokenStream, TokenStream) {
-    match body {
+fn body_parts(body: &Body) -> Result<(TokenStream, TokenStream, TokenStream), String> {
+    Ok(match body {
+        Body::Json { ty } => {
+            let ty = ty.tokens()?;
+            (quote!(body: &'a #ty), quote!(.json(body)), quote!(<'a>))
+        }
         Body::None => (quote!(), quote!(), quote!(<'a>)),
         Body::Multipart { form, .. } => {
             let form = format_ident!("{}", form);
@@ -477,13 +516,22 @@ fn body_parts(body: &Body) -> (TokenStream, TokenStream, TokenStream) {
             },
             quote!(<'a, B: Into<reqwest::Body>>),
         ),
-    }
+    })
 }
 
 /// The match arms over the response status: each success status decoded, each error
 /// status as `Error::ErrorResponse`, anything else unexpected unless `default` covers it.
-fn status_arms(operation: &CustomOperation) -> Vec<TokenStream> {
-    let mut arms: Vec<TokenStream> = operation
+fn status_arms(operation: &CustomOperation) -> Result<Vec<TokenStream>, String> {
+    let mut arms = match &operation.stream {
+        Some(stream) => vec![stream_arm(&operation.operation, stream)?],
+        None => success_arms(operation),
+    };
+    arms.extend(error_arms(operation));
+    Ok(arms)
+}
+
+fn success_arms(operation: &CustomOperation) -> Vec<TokenStream> {
+    operation
         .success
         .statuses
         .iter()
@@ -499,7 +547,11 @@ fn status_arms(operation: &CustomOperation) -> Vec<TokenStream> {
             };
             quote!(#pattern => { #decode })
         })
-        .collect();
+        .collect()
+}
+
+fn error_arms(operation: &CustomOperation) -> Vec<TokenStream> {
+    let mut arms = Vec::new();
     let mut error_has_default = false;
     for status in &operation.error.statuses {
         let pattern = if let Ok(code) = status.parse::<u16>() {
@@ -535,4 +587,156 @@ fn outcome_type(outcome: &Outcome) -> Result<TokenStream, String> {
         Payload::Raw(_) => quote!(ByteStream),
         Payload::None => quote!(()),
     })
+}
+
+fn status_pattern(status: &str) -> TokenStream {
+    match status.parse::<u16>() {
+        Ok(code) => quote!(#code),
+        Err(_) => {
+            let base = status[..1].parse::<u16>().unwrap_or(2) * 100;
+            let top = base + 99;
+            quote!(#base..=#top)
+        }
+    }
+}
+
+/// The item type of a stream, as the generated code names it.
+fn item_type(item: &StreamItem) -> Result<TokenStream, String> {
+    Ok(match item {
+        StreamItem::Json(ty) => ty.tokens()?,
+        StreamItem::Text => quote!(::std::string::String),
+        StreamItem::Any => quote!(::serde_json::Value),
+        StreamItem::Tagged { name, .. } => {
+            let ident = format_ident!("{}", name);
+            quote!(streams::#ident)
+        }
+    })
+}
+
+/// The decoder of one item, a function of (event name, data).
+fn item_decoder(item: &StreamItem) -> Result<TokenStream, String> {
+    Ok(match item {
+        StreamItem::Json(ty) => {
+            let ty = ty.tokens()?;
+            quote!(::nx1_stream::json::<#ty>)
+        }
+        StreamItem::Text => quote!(::nx1_stream::text),
+        StreamItem::Any => quote!(::nx1_stream::any),
+        StreamItem::Tagged { name, .. } => {
+            let ident = format_ident!("{}", name);
+            quote!(streams::#ident::decode)
+        }
+    })
+}
+
+fn stream_type(stream: &Stream) -> Result<TokenStream, String> {
+    let item = item_type(&stream.item)?;
+    Ok(match stream.framing {
+        Framing::Sse => quote!(::nx1_stream::EventStream<#item>),
+        Framing::Lines | Framing::Seq => quote!(::nx1_stream::ItemStream<#item>),
+    })
+}
+
+/// The success arm of a streamed answer: the response handed to its stream type. An event
+/// stream of an idempotent operation resumes a dropped connection; others only when the
+/// caller opts in (a resumed POST may start its work again).
+fn stream_arm(operation: &Operation, stream: &Stream) -> Result<TokenStream, String> {
+    let pattern = status_pattern(&stream.status);
+    let operation_id = &operation.name;
+    let decode = item_decoder(&stream.item)?;
+    let built = match stream.framing {
+        Framing::Sse => {
+            let idempotent = matches!(
+                operation.method.as_str(),
+                "get" | "head" | "put" | "delete" | "options" | "trace"
+            );
+            let resume = if idempotent {
+                quote!(Some(::nx1_stream::Resume::default()))
+            } else {
+                quote!(None)
+            };
+            quote! {
+                ::nx1_stream::EventStream::new(#operation_id, response, #decode)
+                    .resumable(self.client.clone(), again, #resume)
+            }
+        }
+        Framing::Lines => quote! {
+            ::nx1_stream::ItemStream::new(#operation_id, response, ::nx1_stream::Separator::Line, #decode)
+        },
+        Framing::Seq => quote! {
+            ::nx1_stream::ItemStream::new(
+                #operation_id, response, ::nx1_stream::Separator::RecordSeparator, #decode,
+            )
+        },
+    };
+    Ok(quote! {
+        #pattern => {
+            let status = response.status();
+            let headers = response.headers().clone();
+            Ok(ResponseValue::new(#built, status, headers))
+        }
+    })
+}
+
+/// The tagged unions of streams: one enum per stream whose events are named, decoded by
+/// the event's name.
+fn stream_unions(operations: &[CustomOperation]) -> Result<Option<TokenStream>, String> {
+    let mut unions = Vec::new();
+    for operation in operations {
+        let Some(Stream {
+            item: StreamItem::Tagged { name, events },
+            ..
+        }) = &operation.stream
+        else {
+            continue;
+        };
+        let ident = format_ident!("{}", name);
+        let mut variants = Vec::new();
+        let mut arms = Vec::new();
+        for event in events {
+            let variant = format_ident!("{}", event.variant);
+            let ty = item_type(&event.item)?;
+            let decode = item_decoder(&event.item)?;
+            let wire = &event.name;
+            let doc = format!("The `{wire}` event.");
+            variants.push(quote!(#[doc = #doc] #variant(#ty),));
+            arms.push(quote!(#wire => Ok(Self::#variant(#decode(event, data)?)),));
+        }
+        let doc = format!(
+            "An event of `{}`, by its `event:` name.",
+            operation.operation.name
+        );
+        unions.push(quote! {
+            #[doc = #doc]
+            #[derive(Clone, Debug)]
+            pub enum #ident {
+                #(#variants)*
+            }
+
+            impl #ident {
+                /// Decodes an event's data by the event's name.
+                pub fn decode(
+                    event: ::std::option::Option<&str>,
+                    data: &str,
+                ) -> ::std::result::Result<Self, ::nx1_stream::DecodeError> {
+                    match event.unwrap_or("message") {
+                        #(#arms)*
+                        other => Err(::nx1_stream::DecodeError::UnknownEvent(other.to_owned())),
+                    }
+                }
+            }
+        });
+    }
+    if unions.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(quote! {
+        /// The event unions of streamed operations.
+        pub mod streams {
+            #[allow(unused_imports)]
+            use super::types;
+
+            #(#unions)*
+        }
+    }))
 }

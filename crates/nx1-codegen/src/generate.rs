@@ -92,6 +92,7 @@ fn line_in(text: &str) -> impl FnOnce(&str) -> Option<(usize, usize)> + '_ {
 fn prepare_parsed(mut doc: Document) -> Result<Prepared, SpecError> {
     let mut notes = crate::repair::repair(&mut doc);
     let original = doc.value.clone();
+    notes.extend(crate::streams::mark(&mut doc.value));
     notes.extend(normalize(&mut doc)?);
     let originals = component_names(&doc.value);
     let operations = tidy(&mut doc.value);

@@ -1,4 +1,4 @@
-//! The spec pipeline: load an OpenAPI 3.0 or 3.1 document, normalise it into what
+//! The spec pipeline: load an OpenAPI 3.0, 3.1 or 3.2 document, normalise it into what
 //! progenitor and typify digest, and generate a Rust client and axum server stubs from it.
 //!
 //! The stages are private; what other crates use is re-exported here, beside the two leaf
@@ -28,6 +28,7 @@ mod security;
 mod server;
 mod soundness;
 pub mod spec;
+mod streams;
 mod tidy;
 mod walk;
 

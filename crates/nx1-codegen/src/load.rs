@@ -11,6 +11,8 @@ use crate::error::{Location, SpecError};
 pub enum Version {
     V30,
     V31,
+    /// Read as 3.1 plus what 3.2 adds that the pipeline knows (`itemSchema`).
+    V32,
 }
 
 /// A parsed spec: the raw JSON tree plus what it says about itself.
@@ -129,10 +131,13 @@ fn check_version(origin: &str, value: &Value) -> Result<Version, SpecError> {
         Some(Value::String(version)) if version.starts_with("3.1.") || version == "3.1" => {
             Ok(Version::V31)
         }
+        Some(Value::String(version)) if version.starts_with("3.2.") || version == "3.2" => {
+            Ok(Version::V32)
+        }
         Some(Value::String(version)) => Err(SpecError::at_pointer(
             origin,
             "/openapi",
-            format!("unsupported OpenAPI version `{version}`; expected 3.0.x or 3.1.x"),
+            format!("unsupported OpenAPI version `{version}`; expected 3.0.x, 3.1.x or 3.2.x"),
         )),
         Some(_) => Err(SpecError::at_pointer(
             origin,

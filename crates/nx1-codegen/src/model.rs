@@ -12,6 +12,7 @@ use crate::names::{Allocator, sanitize_pascal, sanitize_snake};
 use crate::pointer::{self, child, follow};
 use crate::security::SecurityTable;
 use crate::spec::MediaKind;
+use crate::streams::{Data, Framing, STREAM};
 use crate::tidy::OperationName;
 
 /// A pointer that resolves to nothing: the runtime validates nothing against it.
@@ -112,6 +113,46 @@ pub struct Response {
     pub description: String,
 }
 
+/// A streamed success response: how its items are framed and what each one is.
+#[derive(Debug, Clone)]
+pub struct Stream {
+    /// The status it answers with (`200`, `2XX`).
+    pub status: String,
+    pub media_type: String,
+    pub framing: Framing,
+    pub item: StreamItem,
+    /// Pointer of the item's declared schema (`itemSchema` or `schema`) in the original
+    /// document.
+    pub schema: String,
+}
+
+/// One item of a stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamItem {
+    /// JSON of this type.
+    Json(RustType),
+    /// Text, as it is.
+    Text,
+    /// Not described: any JSON value (text where the data is not JSON).
+    Any,
+    /// SSE events whose `event:` name says which type their data is.
+    Tagged {
+        /// The union's type name, unique among streams.
+        name: String,
+        events: Vec<TaggedEvent>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaggedEvent {
+    /// The `event:` name on the wire.
+    pub name: String,
+    /// The Rust variant, unique within the union.
+    pub variant: String,
+    /// `Json`, `Text` or `Any`.
+    pub item: StreamItem,
+}
+
 /// What the operation's `security` asks of a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Auth {
@@ -136,6 +177,8 @@ pub struct Operation {
     pub security: Vec<Vec<String>>,
     /// First 2xx with a JSON body: status and schema pointer in the original document.
     pub success: Option<(u16, String)>,
+    /// The first streamed success response.
+    pub stream: Option<Stream>,
 }
 
 impl Operation {
@@ -348,7 +391,9 @@ impl Resolver<'_> {
         };
         let doc = operation.as_object().map(doc_text).unwrap_or_default();
         let success = self.success_pointer(&pointer);
+        let stream = stream(op, operation, mapper);
         Ok(Operation {
+            stream,
             success,
             name: op.name.clone(),
             method: op.method.clone(),
@@ -493,6 +538,74 @@ impl Resolver<'_> {
             });
         }
         out
+    }
+}
+
+/// The operation's first streamed success response, its items typed through `mapper`.
+fn stream(op: &OperationName, operation: &Value, mapper: &mut TypeMapper) -> Option<Stream> {
+    let responses = operation.get("responses")?.as_object()?;
+    for (status, response) in responses {
+        if !crate::spec::Status::parse(status).is_some_and(|status| status.is_success()) {
+            continue;
+        }
+        let Some(Value::Object(content)) = response.get("content") else {
+            continue;
+        };
+        for (media_type, media) in content {
+            let Some(description) = media.get(STREAM) else {
+                continue;
+            };
+            let text = |key: &str| description.get(key).and_then(Value::as_str).unwrap_or("");
+            let framing = Framing::parse(text("framing"))?;
+            let schema = media.get("schema").cloned().unwrap_or_else(|| json!({}));
+            let hint = format!("{}_item", op.name);
+            let item = match description.get("events").and_then(Value::as_array) {
+                Some(events) => {
+                    let mut variants = Allocator::default().separated_by("_");
+                    let events = events
+                        .iter()
+                        .enumerate()
+                        .map(|(index, event)| {
+                            let name = event.get("name").and_then(Value::as_str).unwrap_or("");
+                            let data = Data::parse(
+                                event.get("data").and_then(Value::as_str).unwrap_or(""),
+                            );
+                            let branch = schema
+                                .pointer(&format!("/oneOf/{index}"))
+                                .cloned()
+                                .unwrap_or_else(|| json!({}));
+                            let hint = format!("{}_{name}_event", op.name);
+                            TaggedEvent {
+                                name: name.to_owned(),
+                                variant: variants.allocate(&[sanitize_pascal(name)]),
+                                item: stream_item(data, &branch, &hint, mapper),
+                            }
+                        })
+                        .collect();
+                    StreamItem::Tagged {
+                        name: sanitize_pascal(&format!("{}_event", op.name)),
+                        events,
+                    }
+                }
+                None => stream_item(Data::parse(text("data")), &schema, &hint, mapper),
+            };
+            return Some(Stream {
+                status: status.clone(),
+                media_type: media_type.clone(),
+                framing,
+                item,
+                schema: text("pointer").to_owned(),
+            });
+        }
+    }
+    None
+}
+
+fn stream_item(data: Data, schema: &Value, hint: &str, mapper: &mut TypeMapper) -> StreamItem {
+    match data {
+        Data::Json => StreamItem::Json(mapper.rust_type(schema, hint)),
+        Data::Text => StreamItem::Text,
+        Data::Any => StreamItem::Any,
     }
 }
 

@@ -255,6 +255,15 @@ impl Normalizer<'_> {
                 self.operation(operation, &child(pointer, method))?;
             }
         }
+        // OpenAPI 3.2's QUERY method and methods of any name: no generator here sends them.
+        for key in ["query", "additionalOperations"] {
+            if map.remove(key).is_some() {
+                self.note(
+                    &child(pointer, key),
+                    format!("`{key}` (OpenAPI 3.2) operations are not generated yet; dropped"),
+                );
+            }
+        }
         Ok(())
     }
 

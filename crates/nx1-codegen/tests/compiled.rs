@@ -88,3 +88,13 @@ fixture!(
     "fixtures/output/soundness.client.rs",
     "fixtures/output/soundness.server.rs"
 );
+fixture!(
+    streams_3_2,
+    "fixtures/output/streams-3.2.client.rs",
+    "fixtures/output/streams-3.2.server.rs"
+);
+fixture!(
+    streams,
+    "fixtures/output/streams.client.rs",
+    "fixtures/output/streams.server.rs"
+);

@@ -32,7 +32,7 @@ fn module_name(spec: &Path) -> String {
     spec.file_stem()
         .unwrap_or_default()
         .to_string_lossy()
-        .replace('-', "_")
+        .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
 }
 
 /// The files one fixture produces: (file name under `output/`, content).
@@ -186,6 +186,20 @@ fn each_fixture_triggers_its_rule() -> Result<()> {
             "Default(rt::http::StatusCode, types::Ping",
         ),
         ("schema-keywords.client.rs", "^(?<prefix>[A-Z]{2})-\\\\d+$"),
+        ("streams.client.rs", "pub async fn chat_stream<'a>"),
+        (
+            "streams.client.rs",
+            "ResponseValue<::nx1_stream::EventStream<types::RunEvent>>",
+        ),
+        ("streams.client.rs", "Some(::nx1_stream::Resume::default())"),
+        (
+            "streams.client.rs",
+            "::nx1_stream::Separator::RecordSeparator",
+        ),
+        ("streams.notes", "the stream's items are not described"),
+        ("streams-3.2.client.rs", "Price(types::Price),"),
+        ("streams-3.2.client.rs", "ItemStream<types::Price>"),
+        ("streams-3.2.notes", "`query` (OpenAPI 3.2) operations"),
         ("repairs.notes", "missing `info.version`"),
         ("repairs.notes", "dangling reference"),
         ("repairs.notes", "composed of itself"),

@@ -60,6 +60,11 @@ pub fn text(_event: Option<&str>, data: &str) -> Result<String, DecodeError> {
     Ok(data.to_owned())
 }
 
+/// Data not described by the spec: its JSON value, or the text when it is not JSON.
+pub fn any(_event: Option<&str>, data: &str) -> Result<serde_json::Value, DecodeError> {
+    Ok(serde_json::from_str(data).unwrap_or_else(|_| serde_json::Value::String(data.to_owned())))
+}
+
 /// A streamed response that failed; the stream's earlier items were good.
 #[derive(Debug, thiserror::Error)]
 #[error("{operation}: {kind}")]

@@ -1,0 +1,462 @@
+//! Streamed responses: which responses are streams, and what one item of each is.
+//!
+//! A success response of `text/event-stream`, `application/jsonl`, `application/x-ndjson`
+//! or `application/json-seq` is a stream. Its item is found, before normalisation (so that
+//! 2020-12's `contentSchema` is still there to read), in the first of:
+//! - OpenAPI 3.2's `itemSchema`; for SSE it describes the event (`event`, `data`, `id`,
+//!   `retry`), and a `oneOf` of events each fixing its `event` name is a union tagged by
+//!   that name;
+//! - a `schema` that is such an event "envelope" (Speakeasy-managed specs write these);
+//! - a `schema` describing one item (the OpenAI style);
+//! - nothing typed, when the schema only says the body is a string: items are then any
+//!   JSON value (text where the data is not JSON), with a note.
+//!
+//! Each stream media type is rewritten as `schema` (the item's data schema, or a `oneOf`
+//! of the events' for a tagged union, normalised from here like any other) and an
+//! `x-nx1-stream` description that the model reads.
+
+use serde_json::{Map, Value, json};
+
+use crate::pointer::{self, child};
+use crate::spec::{HTTP_METHODS, Note, Status};
+
+/// Where the model finds a stream's description in the media type object.
+pub const STREAM: &str = "x-nx1-stream";
+
+/// How the items of a stream are separated on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    Sse,
+    Lines,
+    Seq,
+}
+
+impl Framing {
+    /// The framing of `media_type`, if it is a stream.
+    pub fn of(media_type: &str) -> Option<Framing> {
+        let essence = media_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        Some(match essence.as_str() {
+            "text/event-stream" => Framing::Sse,
+            "application/jsonl"
+            | "application/x-ndjson"
+            | "application/jsonlines"
+            | "application/x-jsonlines" => Framing::Lines,
+            "application/json-seq" => Framing::Seq,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Framing::Sse => "sse",
+            Framing::Lines => "lines",
+            Framing::Seq => "seq",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Framing> {
+        [Framing::Sse, Framing::Lines, Framing::Seq]
+            .into_iter()
+            .find(|framing| framing.as_str() == text)
+    }
+}
+
+/// What an event's data (or a record) holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Data {
+    /// JSON of the item schema.
+    Json,
+    /// Text, taken as it is.
+    Text,
+    /// Not described: any JSON value, or the text when it is not JSON.
+    Any,
+}
+
+impl Data {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Data::Json => "json",
+            Data::Text => "text",
+            Data::Any => "any",
+        }
+    }
+
+    pub fn parse(text: &str) -> Data {
+        match text {
+            "json" => Data::Json,
+            "text" => Data::Text,
+            _ => Data::Any,
+        }
+    }
+}
+
+/// Marks every streamed success response of `root` (the document as repaired, not yet
+/// normalised) and returns what could not be typed. `itemSchema` anywhere else (a request
+/// body, an error response) is dropped with a note: nothing reads it there yet.
+pub fn mark(root: &mut Value) -> Vec<Note> {
+    let snapshot = root.clone();
+    let mut notes = Vec::new();
+    let Some(Value::Object(paths)) = root.get_mut("paths") else {
+        return notes;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Value::Object(item) = item else { continue };
+        for method in HTTP_METHODS {
+            let Some(Value::Object(operation)) = item.get_mut(method) else {
+                continue;
+            };
+            let here = pointer::operation(path, method);
+            if let Some(body) = operation.get_mut("requestBody") {
+                drop_item_schemas(body, &child(&here, "requestBody"), &mut notes);
+            }
+            let Some(Value::Object(responses)) = operation.get_mut("responses") else {
+                continue;
+            };
+            for (status, response) in responses.iter_mut() {
+                let at = child(&child(&here, "responses"), status);
+                let success = Status::parse(status).is_some_and(|status| status.is_success());
+                if !success {
+                    drop_item_schemas(response, &at, &mut notes);
+                    continue;
+                }
+                // A `$ref`'d stream response is shared; it is marked where it is used.
+                if response.get("$ref").is_some()
+                    && let Some((target, _)) = pointer::follow(&snapshot, response)
+                    && target
+                        .get("content")
+                        .and_then(Value::as_object)
+                        .is_some_and(|content| {
+                            content.keys().any(|media| Framing::of(media).is_some())
+                        })
+                {
+                    *response = target.clone();
+                }
+                let Some(Value::Object(content)) = response.get_mut("content") else {
+                    continue;
+                };
+                for (media_type, media) in content.iter_mut() {
+                    let Some(framing) = Framing::of(media_type) else {
+                        continue;
+                    };
+                    let at = child(&child(&at, "content"), media_type);
+                    if let Value::Object(media) = media {
+                        mark_media(&snapshot, framing, media, &at, &mut notes);
+                    }
+                }
+            }
+        }
+    }
+    notes
+}
+
+fn drop_item_schemas(value: &mut Value, at: &str, notes: &mut Vec<Note>) {
+    let Some(Value::Object(content)) = value.get_mut("content") else {
+        return;
+    };
+    for (media_type, media) in content.iter_mut() {
+        if let Value::Object(media) = media
+            && media.remove("itemSchema").is_some()
+        {
+            notes.push(Note {
+                pointer: child(&child(&child(at, "content"), media_type), "itemSchema"),
+                message: "`itemSchema` is only read on success responses; dropped".into(),
+            });
+        }
+    }
+}
+
+/// One described item: where its schema is, and what its data holds.
+struct Item {
+    data: Data,
+    schema: Value,
+}
+
+fn mark_media(
+    root: &Value,
+    framing: Framing,
+    media: &mut Map<String, Value>,
+    at: &str,
+    notes: &mut Vec<Note>,
+) {
+    let (declared, declared_at) = match (media.remove("itemSchema"), media.get("schema")) {
+        (Some(schema), _) => (Some(schema), child(at, "itemSchema")),
+        (None, Some(schema)) => (Some(schema.clone()), child(at, "schema")),
+        (None, None) => (None, at.to_owned()),
+    };
+    let mut description = Map::new();
+    description.insert("framing".into(), json!(framing.as_str()));
+    description.insert("pointer".into(), json!(declared_at));
+    let described = declared
+        .as_ref()
+        .map(|schema| pointer::resolve(root, schema));
+    let mut untyped = |reason: &str| {
+        notes.push(Note::untyped(
+            declared_at.clone(),
+            format!("the stream's items are not described ({reason})"),
+        ));
+        (json!({}), Vec::<(String, Item)>::new(), Data::Any)
+    };
+    let (schema, events, data) = match described {
+        None => untyped("no schema"),
+        Some(schema) if describes_text_only(schema) => untyped("the schema is the body's text"),
+        Some(schema) if framing == Framing::Sse && is_envelope(root, schema) => {
+            let events = tagged_events(root, schema);
+            if events.is_empty() {
+                let item = envelope_data(root, schema);
+                (item.schema, Vec::new(), item.data)
+            } else {
+                let one_of = events.iter().map(|(_, item)| item.schema.clone()).collect();
+                (json!({ "oneOf": Value::Array(one_of) }), events, Data::Json)
+            }
+        }
+        Some(_) => (declared.clone().unwrap_or_default(), Vec::new(), Data::Json),
+    };
+    if !events.is_empty() {
+        description.insert(
+            "events".into(),
+            Value::Array(
+                events
+                    .iter()
+                    .map(|(name, item)| json!({"name": name, "data": item.data.as_str()}))
+                    .collect(),
+            ),
+        );
+    }
+    description.insert("data".into(), json!(data.as_str()));
+    media.insert("schema".into(), schema);
+    media.insert(STREAM.into(), Value::Object(description));
+}
+
+/// A schema that says only that the value is a string: for a stream, the body's text.
+fn describes_text_only(schema: &Value) -> bool {
+    schema.get("type").and_then(Value::as_str) == Some("string")
+        && schema.get("properties").is_none()
+        && schema.get("contentSchema").is_none()
+}
+
+/// The fields an SSE event has.
+const EVENT_FIELDS: [&str; 4] = ["event", "data", "id", "retry"];
+
+fn properties<'a>(root: &'a Value, schema: &'a Value) -> Option<&'a Map<String, Value>> {
+    pointer::resolve(root, schema)
+        .get("properties")
+        .and_then(Value::as_object)
+}
+
+/// An object schema whose properties are an event's fields, `data` among them (here or
+/// in every branch of its `oneOf`/`anyOf`).
+fn is_envelope(root: &Value, schema: &Value) -> bool {
+    let fields_only = |properties: &Map<String, Value>| {
+        properties
+            .keys()
+            .all(|key| EVENT_FIELDS.contains(&key.as_str()))
+    };
+    let own = properties(root, schema);
+    if own.is_some_and(|own| !fields_only(own)) {
+        return false;
+    }
+    if own.is_some_and(|own| own.contains_key("data")) {
+        return true;
+    }
+    let branches = branches(schema);
+    !branches.is_empty()
+        && branches.iter().all(|branch| {
+            properties(root, branch).is_some_and(|properties| {
+                fields_only(properties) && properties.contains_key("data")
+            })
+        })
+}
+
+fn branches(schema: &Value) -> Vec<&Value> {
+    ["oneOf", "anyOf"]
+        .iter()
+        .filter_map(|key| schema.get(*key).and_then(Value::as_array))
+        .flatten()
+        .collect()
+}
+
+/// The events of a union whose every branch fixes its `event` name: name and data.
+/// Empty when any branch does not (the union is then read by its data alone).
+fn tagged_events(root: &Value, schema: &Value) -> Vec<(String, Item)> {
+    let shared = properties(root, schema).and_then(|properties| properties.get("data"));
+    let mut events = Vec::new();
+    for branch in branches(schema) {
+        let Some(own) = properties(root, branch) else {
+            return Vec::new();
+        };
+        let Some(name) = own.get("event").and_then(|event| fixed_string(root, event)) else {
+            return Vec::new();
+        };
+        let data = match own.get("data").or(shared) {
+            Some(data) => data_item(root, data),
+            None => Item {
+                data: Data::Any,
+                schema: json!({}),
+            },
+        };
+        if events.iter().any(|(known, _)| *known == name) {
+            return Vec::new();
+        }
+        events.push((name, data));
+    }
+    events
+}
+
+/// `const: "x"` or a one-value `enum`.
+fn fixed_string(root: &Value, schema: &Value) -> Option<String> {
+    let schema = pointer::resolve(root, schema);
+    if let Some(Value::String(value)) = schema.get("const") {
+        return Some(value.clone());
+    }
+    match schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+    {
+        Some([Value::String(value)]) => Some(value.clone()),
+        _ => None,
+    }
+}
+
+fn envelope_data(root: &Value, schema: &Value) -> Item {
+    match properties(root, schema).and_then(|properties| properties.get("data")) {
+        Some(data) => data_item(root, data),
+        None => Item {
+            data: Data::Any,
+            schema: json!({}),
+        },
+    }
+}
+
+/// What an event's `data` field says about its content: JSON of `contentSchema` (3.1 and
+/// 3.2 spell JSON-encoded strings so), text for a plain string, JSON of the schema itself
+/// otherwise (a data field described as the object it carries).
+fn data_item(root: &Value, data: &Value) -> Item {
+    let resolved = pointer::resolve(root, data);
+    if let Some(content) = resolved.get("contentSchema") {
+        let json_media = resolved
+            .get("contentMediaType")
+            .and_then(Value::as_str)
+            .is_none_or(crate::spec::MediaKind::is_json);
+        if json_media {
+            return Item {
+                data: Data::Json,
+                schema: content.clone(),
+            };
+        }
+    }
+    if resolved.get("type").and_then(Value::as_str) == Some("string") {
+        return Item {
+            data: Data::Text,
+            schema: json!({"type": "string"}),
+        };
+    }
+    if resolved.as_object().is_none_or(|map| {
+        map.keys()
+            .all(|key| matches!(key.as_str(), "description" | "title"))
+    }) {
+        return Item {
+            data: Data::Any,
+            schema: json!({}),
+        };
+    }
+    Item {
+        data: Data::Json,
+        schema: data.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marked(media: Value, components: Value) -> (Value, Vec<Note>) {
+        let mut root = json!({
+            "openapi": "3.2.0",
+            "paths": {"/s": {"get": {"responses": {"200": {"content": {"text/event-stream": media}}}}}},
+            "components": {"schemas": components},
+        });
+        let notes = mark(&mut root);
+        (
+            root.pointer("/paths/~1s/get/responses/200/content/text~1event-stream")
+                .unwrap()
+                .clone(),
+            notes,
+        )
+    }
+
+    #[test]
+    fn an_item_schema_with_events_named_in_a_one_of_is_a_tagged_union() {
+        let (media, notes) = marked(
+            json!({"itemSchema": {
+                "type": "object",
+                "properties": {"event": {"type": "string"}, "data": {"type": "string"}, "id": {"type": "string"}},
+                "required": ["data"],
+                "oneOf": [
+                    {"properties": {"event": {"const": "addString"}}},
+                    {"properties": {"event": {"const": "addJson"}, "data": {
+                        "contentMediaType": "application/json",
+                        "contentSchema": {"$ref": "#/components/schemas/Thing"}}}},
+                    {"$ref": "#/components/schemas/Done"},
+                ]
+            }}),
+            json!({"Thing": {"type": "object"}, "Done": {"properties": {"event": {"enum": ["done"]}, "data": {}}}}),
+        );
+        assert!(notes.is_empty(), "{notes:?}");
+        assert_eq!(
+            media[STREAM]["events"],
+            json!([
+                {"name": "addString", "data": "text"},
+                {"name": "addJson", "data": "json"},
+                {"name": "done", "data": "any"},
+            ])
+        );
+        assert_eq!(
+            media["schema"]["oneOf"][1],
+            json!({"$ref": "#/components/schemas/Thing"})
+        );
+        assert!(media.get("itemSchema").is_none());
+    }
+
+    #[test]
+    fn an_envelope_schema_gives_its_data() {
+        let (media, _) = marked(
+            json!({"schema": {"$ref": "#/components/schemas/Events"}}),
+            json!({"Events": {"type": "object", "properties": {
+                "event": {"type": "string"}, "data": {"$ref": "#/components/schemas/Chunk"}}},
+                "Chunk": {"type": "object"}}),
+        );
+        assert_eq!(
+            media["schema"],
+            json!({"$ref": "#/components/schemas/Chunk"})
+        );
+        assert_eq!(media[STREAM]["data"], "json");
+        assert!(media[STREAM].get("events").is_none());
+    }
+
+    #[test]
+    fn a_schema_of_one_event_is_the_item_and_a_string_is_not_typed() {
+        let (media, _) = marked(
+            json!({"schema": {"$ref": "#/components/schemas/Chunk"}}),
+            json!({"Chunk": {"type": "object", "properties": {"delta": {"type": "string"}}}}),
+        );
+        assert_eq!(
+            media["schema"],
+            json!({"$ref": "#/components/schemas/Chunk"})
+        );
+        let (media, notes) = marked(
+            json!({"schema": {"type": "string", "example": "data: {}"}}),
+            json!({}),
+        );
+        assert_eq!(media["schema"], json!({}));
+        assert_eq!(media[STREAM]["data"], "any");
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].is_untyped());
+        assert!(notes[0].pointer.ends_with("/text~1event-stream/schema"));
+    }
+}

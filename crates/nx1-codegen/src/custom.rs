@@ -172,8 +172,12 @@ pub fn methods(operations: &[CustomOperation]) -> Result<TokenStream, String> {
     }
     let mut forms = Vec::new();
     let mut impls = Vec::new();
+    let mut written = std::collections::BTreeSet::new();
     for operation in operations {
-        if let Body::Multipart { form, fields } = &operation.body {
+        // A stream method shares its operation's form.
+        if let Body::Multipart { form, fields } = &operation.body
+            && written.insert(form.clone())
+        {
             forms.push(form_struct(form, fields)?);
         }
         impls.push(method(operation)?);

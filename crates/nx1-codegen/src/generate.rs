@@ -57,7 +57,36 @@ pub struct Prepared {
     text: String,
 }
 
+/// A streamed operation and what its client method reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Streamed {
+    /// The client method that returns the stream.
+    pub method: String,
+    /// A second method beside the operation's own (which answers its other content).
+    pub extra: bool,
+    /// Its items have a type (not any JSON value).
+    pub typed: bool,
+}
+
 impl Prepared {
+    /// Every operation with a streamed answer, in document order.
+    pub fn streams(&self) -> Vec<Streamed> {
+        self.set_aside
+            .iter()
+            .filter_map(|custom| {
+                let stream = custom.stream.as_ref()?;
+                Some(Streamed {
+                    method: custom.operation.name.clone(),
+                    extra: !self
+                        .server_operations
+                        .iter()
+                        .any(|operation| operation.name == custom.operation.name),
+                    typed: stream.item.is_typed(),
+                })
+            })
+            .collect()
+    }
+
     /// Where a note points, as `origin:line:column#/pointer` (the line when the spec was
     /// read from text).
     pub fn locate(&self, note: &Note) -> String {

@@ -35,7 +35,7 @@ mod walk;
 pub use backend::{ClientConfig, Fidelity};
 pub use error::{Location, SpecError};
 pub use generate::{
-    GeneratedClient, GeneratedServer, Prepared, generate_cli, generate_client, generate_server,
+    GeneratedClient, GeneratedServer, Prepared, Streamed, generate_cli, generate_client, generate_server,
     generate_types, prepare,
 };
 pub use load::{Document, Version, load_file, load_str};

@@ -143,6 +143,17 @@ pub enum StreamItem {
     },
 }
 
+impl StreamItem {
+    /// Has a type: not any JSON value, nor a union with such an event.
+    pub fn is_typed(&self) -> bool {
+        match self {
+            StreamItem::Json(_) | StreamItem::Text => true,
+            StreamItem::Any => false,
+            StreamItem::Tagged { events, .. } => events.iter().all(|event| event.item.is_typed()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaggedEvent {
     /// The `event:` name on the wire.

@@ -43,6 +43,8 @@ pub use bulk::BatchOptions;
 pub use call::Settings;
 pub use errors::{Error, ErrorExt, ErrorKind};
 pub use generated::{ByteStream, Client, ResponseValue, forms, security, types};
+/// Typed streamed answers: what the methods of streamed operations return.
+pub use nx1_stream as stream;
 pub use nx1_tls::TlsError;
 pub use retry::RetryPolicy;
 

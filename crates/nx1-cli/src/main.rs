@@ -180,20 +180,41 @@ async fn run(matches: &ArgMatches) -> Result<Output, Failure> {
     generated::call(&client(args)?, name, args).await
 }
 
-fn print(output: Output, compact: bool) -> std::io::Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    match output {
-        Output::Json(value) => {
-            if compact || !std::io::stdout().is_terminal() {
-                serde_json::to_writer(&mut stdout, &value)?;
-            } else {
-                serde_json::to_writer_pretty(&mut stdout, &value)?;
-            }
-            writeln!(stdout)
+/// Prints the answer; a streamed one item by item as it arrives, one JSON per line when
+/// piped. Returns the failure that ended a stream, if one did.
+async fn print(output: Output, compact: bool) -> std::io::Result<Option<Failure>> {
+    let pretty = !compact && std::io::stdout().is_terminal();
+    let write_json = |value: &serde_json::Value| -> std::io::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        if pretty {
+            serde_json::to_writer_pretty(&mut stdout, value)?;
+        } else {
+            serde_json::to_writer(&mut stdout, value)?;
         }
-        Output::Bytes(bytes) => stdout.write_all(&bytes),
-        Output::Nothing => Ok(()),
+        writeln!(stdout)?;
+        stdout.flush()
+    };
+    match output {
+        Output::Json(value) => write_json(&value)?,
+        Output::Bytes(bytes) => std::io::stdout().lock().write_all(&bytes)?,
+        Output::Nothing => {}
+        Output::Stream(mut items) => {
+            let mut failed = None;
+            while let Some(item) = futures::StreamExt::next(&mut items).await {
+                match item {
+                    Ok(value) => write_json(&value)?,
+                    // An item that does not decode is reported and the stream goes on;
+                    // the command still fails at the end.
+                    Err(failure) => {
+                        eprintln!("error: {}", failure.message);
+                        failed = Some(failure);
+                    }
+                }
+            }
+            return Ok(failed);
+        }
     }
+    Ok(None)
 }
 
 #[tokio::main]
@@ -207,8 +228,9 @@ async fn main() -> ExitCode {
     };
     let compact = matches.get_flag("compact");
     match run(&matches).await {
-        Ok(output) => match print(output, compact) {
-            Ok(()) => ExitCode::SUCCESS,
+        Ok(output) => match print(output, compact).await {
+            Ok(None) => ExitCode::SUCCESS,
+            Ok(Some(failure)) => failure.exit_code(),
             // A closed pipe (`nx1 … | head`) is not a failure of the call.
             Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
             Err(err) => {

@@ -7,7 +7,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::ArgMatches;
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
+use nx1_client::stream::{EventStream, ItemStream, StreamError, StreamErrorKind};
 use nx1_client::{ByteStream, Error, ErrorExt, ErrorKind, forms::FilePart};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -32,7 +33,6 @@ pub mod exit {
 }
 
 /// What a command prints on success.
-#[derive(Debug)]
 // Bytes and bodiless answers come from operations the vendored spec may gain; the
 // generated code reaches for these only then.
 #[allow(dead_code)]
@@ -41,6 +41,19 @@ pub enum Output {
     Bytes(Vec<u8>),
     /// A bodiless answer: nothing on stdout.
     Nothing,
+    /// A streamed answer: each item printed as it arrives.
+    Stream(futures::stream::BoxStream<'static, Result<Value, Failure>>),
+}
+
+impl std::fmt::Debug for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Output::Json(value) => f.debug_tuple("Json").field(value).finish(),
+            Output::Bytes(bytes) => f.debug_tuple("Bytes").field(&bytes.len()).finish(),
+            Output::Nothing => f.write_str("Nothing"),
+            Output::Stream(_) => f.write_str("Stream"),
+        }
+    }
 }
 
 /// Why a command failed: the exit code and one line for stderr.
@@ -204,7 +217,105 @@ pub async fn stream(body: ByteStream) -> Result<Output, Failure> {
     Ok(Output::Bytes(chunks.concat()))
 }
 
+/// A stream's failure: the connection's is a network failure, an item's is the answer's.
+fn stream_failure(err: StreamError) -> Failure {
+    let code = match err.kind {
+        StreamErrorKind::Connection { .. } => exit::UNREACHABLE,
+        StreamErrorKind::Refused { status, .. } if status >= 500 => exit::SERVER,
+        _ => exit::OTHER,
+    };
+    Failure {
+        code,
+        message: err.to_string(),
+    }
+}
+
+/// Each event as `{"event", "id", "data"}` (the first two when the server sent them).
+#[allow(dead_code)] // see `Output`
+pub fn events<T: Serialize + Send + 'static>(stream: EventStream<T>) -> Result<Output, Failure> {
+    Ok(Output::Stream(Box::pin(stream.map(|event| {
+        let event = event.map_err(stream_failure)?;
+        let mut object = serde_json::Map::new();
+        if let Some(name) = event.event {
+            object.insert("event".into(), Value::String(name));
+        }
+        if let Some(id) = event.id {
+            object.insert("id".into(), Value::String(id));
+        }
+        object.insert("data".into(), as_json(&event.data)?);
+        Ok(Value::Object(object))
+    }))))
+}
+
+/// Each item of a JSON Lines or JSON text sequence answer.
+#[allow(dead_code)] // see `Output`
+pub fn items<T: Serialize + Send + 'static>(stream: ItemStream<T>) -> Result<Output, Failure> {
+    Ok(Output::Stream(Box::pin(
+        stream.map(|item| as_json(&item.map_err(stream_failure)?)),
+    )))
+}
+
+fn as_json<T: Serialize>(value: &T) -> Result<Value, Failure> {
+    serde_json::to_value(value).map_err(|err| Failure {
+        code: exit::OTHER,
+        message: format!("an item cannot be shown as JSON: {err}"),
+    })
+}
+
 #[allow(dead_code)] // see `Output`
 pub fn nothing() -> Result<Output, Failure> {
     Ok(Output::Nothing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A server that answers one request with `body` as an event stream, then closes.
+    async fn answer_once(body: &'static str) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 4096];
+            let _ = socket.read(&mut request).await;
+            let head =
+                "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
+            socket.write_all(head.as_bytes()).await.unwrap();
+            socket.write_all(body.as_bytes()).await.unwrap();
+        });
+        format!("http://{address}/")
+    }
+
+    #[tokio::test]
+    async fn events_print_as_they_arrive_and_a_bad_one_is_reported_without_ending_them() {
+        let url =
+            answer_once("event: tick\nid: 1\ndata: {\"n\":1}\n\ndata: oops\n\ndata: {\"n\":3}\n\n")
+                .await;
+        let client = nx1_client::http_client_builder().unwrap().build().unwrap();
+        let response = client.get(url).send().await.unwrap();
+        let stream = EventStream::new("ticks", response, nx1_client::stream::json::<Value>);
+        let Ok(Output::Stream(items)) = events(stream) else {
+            panic!("not a stream");
+        };
+        let items: Vec<_> = items.collect().await;
+        assert_eq!(
+            items[0].as_ref().unwrap(),
+            &serde_json::json!({"event": "tick", "id": "1", "data": {"n": 1}})
+        );
+        let failure = items[1].as_ref().unwrap_err();
+        assert_eq!(failure.code, exit::OTHER);
+        assert!(
+            failure
+                .message
+                .starts_with("ticks: item 2 could not be decoded"),
+            "{}",
+            failure.message
+        );
+        assert_eq!(
+            items[2].as_ref().unwrap(),
+            &serde_json::json!({"data": {"n": 3}})
+        );
+    }
 }

@@ -5,7 +5,7 @@
 //!
 //! The emitted code calls a small runtime the including crate provides (`rt`): `one`,
 //! `maybe`, `many`, `maybe_many`, `body`, `bytes`, `file`, `maybe_file`, `files`, `json`,
-//! `stream`, `nothing`, and `Failure::call`.
+//! `stream`, `events`, `items`, `nothing`, and `Failure::call`.
 
 use std::collections::HashSet;
 
@@ -285,6 +285,10 @@ fn operation(method: &ImplItemFn, forms: &[syn::ItemStruct]) -> Option<(TokenStr
     }
     let output = if last_ident(&ok).as_deref() == Some("ByteStream") {
         quote!(rt::stream(answer.into_inner()).await)
+    } else if last_ident(&ok).as_deref() == Some("EventStream") {
+        quote!(rt::events(answer.into_inner()))
+    } else if last_ident(&ok).as_deref() == Some("ItemStream") {
+        quote!(rt::items(answer.into_inner()))
     } else if matches!(&ok, Type::Tuple(tuple) if tuple.elems.is_empty()) {
         quote!({
             let _ = answer;
@@ -527,6 +531,10 @@ mod tests {
                 -> Result<ResponseValue<()>, Error<()>> { todo!() }
             pub async fn put_raw<'a, B: Into<reqwest::Body>>(&'a self, body: B)
                 -> Result<ResponseValue<ByteStream>, Error<()>> { todo!() }
+            pub async fn ticks<'a>(&'a self)
+                -> Result<ResponseValue<::nx1_stream::EventStream<types::Tick>>, Error<()>> { todo!() }
+            pub async fn lines<'a>(&'a self)
+                -> Result<ResponseValue<::nx1_stream::ItemStream<i64>>, Error<()>> { todo!() }
             pub fn not_an_operation(&self) -> u8 { 0 }
         }
     "#;
@@ -555,6 +563,8 @@ mod tests {
             "tags: rt::many::<::std::string::String>(args, \"tags\")?",
             "let body = rt::bytes(args, \"body\")?;",
             "rt::stream(answer.into_inner()).await",
+            "rt::events(answer.into_inner())",
+            "rt::items(answer.into_inner())",
             "rt::nothing()",
         ] {
             let expected: String = expected.split_whitespace().collect();

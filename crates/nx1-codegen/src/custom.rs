@@ -712,7 +712,8 @@ fn stream_unions(operations: &[CustomOperation]) -> Result<Option<TokenStream>, 
         );
         unions.push(quote! {
             #[doc = #doc]
-            #[derive(Clone, Debug)]
+            #[derive(Clone, Debug, ::serde::Serialize)]
+            #[serde(untagged)]
             pub enum #ident {
                 #(#variants)*
             }

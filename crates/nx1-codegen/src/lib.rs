@@ -35,8 +35,8 @@ mod walk;
 pub use backend::{ClientConfig, Fidelity};
 pub use error::{Location, SpecError};
 pub use generate::{
-    GeneratedClient, GeneratedServer, Prepared, Streamed, generate_cli, generate_client, generate_server,
-    generate_types, prepare,
+    GeneratedClient, GeneratedServer, Prepared, Streamed, generate_cli, generate_client,
+    generate_server, generate_types, prepare,
 };
 pub use load::{Document, Version, load_file, load_str};
 pub use normalize::{normalize, normalize_meaning};

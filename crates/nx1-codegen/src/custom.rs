@@ -251,7 +251,12 @@ pub fn methods(operations: &[CustomOperation]) -> Result<TokenStream, String> {
             }
         }
     });
-    let streams_module = stream_unions(operations)?;
+    let streamed: Vec<&Operation> = operations
+        .iter()
+        .filter(|custom| custom.stream.is_some())
+        .map(|custom| &custom.operation)
+        .collect();
+    let streams_module = stream_unions(&streamed, &quote!(::nx1_stream))?;
     Ok(quote! {
         #forms_module
 
@@ -605,7 +610,7 @@ fn status_pattern(status: &str) -> TokenStream {
 }
 
 /// The item type of a stream, as the generated code names it.
-fn item_type(item: &StreamItem) -> Result<TokenStream, String> {
+pub fn item_type(item: &StreamItem) -> Result<TokenStream, String> {
     Ok(match item {
         StreamItem::Json(ty) => ty.tokens()?,
         StreamItem::Text => quote!(::std::string::String),
@@ -617,18 +622,35 @@ fn item_type(item: &StreamItem) -> Result<TokenStream, String> {
     })
 }
 
-/// The decoder of one item, a function of (event name, data).
-fn item_decoder(item: &StreamItem) -> Result<TokenStream, String> {
+/// The decoder of one item, a function of (event name, data); `krate` is how the code
+/// reaches `nx1_stream`.
+fn item_decoder(item: &StreamItem, krate: &TokenStream) -> Result<TokenStream, String> {
     Ok(match item {
         StreamItem::Json(ty) => {
             let ty = ty.tokens()?;
-            quote!(::nx1_stream::json::<#ty>)
+            quote!(#krate::json::<#ty>)
         }
-        StreamItem::Text => quote!(::nx1_stream::text),
-        StreamItem::Any => quote!(::nx1_stream::any),
+        StreamItem::Text => quote!(#krate::text),
+        StreamItem::Any => quote!(#krate::any),
         StreamItem::Tagged { name, .. } => {
             let ident = format_ident!("{}", name);
             quote!(streams::#ident::decode)
+        }
+    })
+}
+
+/// The encoder of one item (an `nx1_stream::Encode`), the inverse of its decoder.
+pub fn item_encoder(item: &StreamItem, krate: &TokenStream) -> Result<TokenStream, String> {
+    Ok(match item {
+        StreamItem::Json(ty) => {
+            let ty = ty.tokens()?;
+            quote!(#krate::encode::json::<#ty>)
+        }
+        StreamItem::Text => quote!(#krate::encode::text),
+        StreamItem::Any => quote!(#krate::encode::json::<::serde_json::Value>),
+        StreamItem::Tagged { name, .. } => {
+            let ident = format_ident!("{}", name);
+            quote!(streams::#ident::encode)
         }
     })
 }
@@ -647,7 +669,7 @@ fn stream_type(stream: &Stream) -> Result<TokenStream, String> {
 fn stream_arm(operation: &Operation, stream: &Stream) -> Result<TokenStream, String> {
     let pattern = status_pattern(&stream.status);
     let operation_id = &operation.name;
-    let decode = item_decoder(&stream.item)?;
+    let decode = item_decoder(&stream.item, &quote!(::nx1_stream))?;
     let built = match stream.framing {
         Framing::Sse => {
             let idempotent = matches!(
@@ -682,9 +704,13 @@ fn stream_arm(operation: &Operation, stream: &Stream) -> Result<TokenStream, Str
     })
 }
 
-/// The tagged unions of streams: one enum per stream whose events are named, decoded by
-/// the event's name.
-fn stream_unions(operations: &[CustomOperation]) -> Result<Option<TokenStream>, String> {
+/// The tagged unions of the streams of `operations`: one enum per stream whose events are
+/// named, decoded by the event's name and encoded with it. `krate` is how the code
+/// reaches `nx1_stream` (the client's dependency, the server runtime's re-export).
+pub fn stream_unions(
+    operations: &[&Operation],
+    krate: &TokenStream,
+) -> Result<Option<TokenStream>, String> {
     let mut unions = Vec::new();
     for operation in operations {
         let Some(Stream {
@@ -696,20 +722,20 @@ fn stream_unions(operations: &[CustomOperation]) -> Result<Option<TokenStream>, 
         };
         let ident = format_ident!("{}", name);
         let mut variants = Vec::new();
-        let mut arms = Vec::new();
+        let mut decodes = Vec::new();
+        let mut encodes = Vec::new();
         for event in events {
             let variant = format_ident!("{}", event.variant);
             let ty = item_type(&event.item)?;
-            let decode = item_decoder(&event.item)?;
+            let decode = item_decoder(&event.item, krate)?;
+            let encode = item_encoder(&event.item, krate)?;
             let wire = &event.name;
             let doc = format!("The `{wire}` event.");
             variants.push(quote!(#[doc = #doc] #variant(#ty),));
-            arms.push(quote!(#wire => Ok(Self::#variant(#decode(event, data)?)),));
+            decodes.push(quote!(#wire => Ok(Self::#variant(#decode(event, data)?)),));
+            encodes.push(quote!(Self::#variant(item) => Ok((Some(#wire), #encode(item)?.1)),));
         }
-        let doc = format!(
-            "An event of `{}`, by its `event:` name.",
-            operation.operation.name
-        );
+        let doc = format!("An event of `{}`, by its `event:` name.", operation.name);
         unions.push(quote! {
             #[doc = #doc]
             #[derive(Clone, Debug, ::serde::Serialize)]
@@ -723,10 +749,22 @@ fn stream_unions(operations: &[CustomOperation]) -> Result<Option<TokenStream>, 
                 pub fn decode(
                     event: ::std::option::Option<&str>,
                     data: &str,
-                ) -> ::std::result::Result<Self, ::nx1_stream::DecodeError> {
+                ) -> ::std::result::Result<Self, #krate::DecodeError> {
                     match event.unwrap_or("message") {
-                        #(#arms)*
-                        other => Err(::nx1_stream::DecodeError::UnknownEvent(other.to_owned())),
+                        #(#decodes)*
+                        other => Err(#krate::DecodeError::UnknownEvent(other.to_owned())),
+                    }
+                }
+
+                /// The event's name and its data as written.
+                pub fn encode(
+                    &self,
+                ) -> ::std::result::Result<
+                    (::std::option::Option<&'static str>, ::std::string::String),
+                    ::serde_json::Error,
+                > {
+                    match self {
+                        #(#encodes)*
                     }
                 }
             }

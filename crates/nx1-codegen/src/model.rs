@@ -391,6 +391,27 @@ impl Resolver<'_> {
             });
         }
 
+        let stream = stream(op, operation, mapper);
+        // A resumed event stream says where it stopped in `Last-Event-ID`: the server's
+        // handler reads it like any header, whether or not the spec declares it.
+        if stream
+            .as_ref()
+            .is_some_and(|stream| stream.framing == Framing::Sse)
+            && !params.iter().any(|param| {
+                param.location == Location::Header
+                    && param.api_name.eq_ignore_ascii_case("last-event-id")
+            })
+        {
+            params.push(Param {
+                api_name: "Last-Event-ID".into(),
+                field: fields.allocate(&[sanitize_snake("last_event_id")]),
+                location: Location::Header,
+                required: false,
+                list: false,
+                ty: RustType("::std::string::String".into()),
+                schema: ANY_SCHEMA.to_owned(),
+            });
+        }
         let body = self.body(op, operation, &pointer, mapper)?;
         let responses = self.responses(op, operation, mapper);
         let auth = if alternatives.is_empty() {
@@ -402,7 +423,6 @@ impl Resolver<'_> {
         };
         let doc = operation.as_object().map(doc_text).unwrap_or_default();
         let success = self.success_pointer(&pointer);
-        let stream = stream(op, operation, mapper);
         Ok(Operation {
             stream,
             success,

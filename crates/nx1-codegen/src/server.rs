@@ -11,6 +11,7 @@ use crate::model::{Auth, FieldKind, FormField, Location, Operation, Payload};
 use crate::names::sanitize_pascal;
 use crate::security::{SchemeKind, SecurityTable};
 use crate::spec::MediaKind;
+use crate::streams::Framing;
 
 /// How the generated server is wired into the crate that includes it.
 #[derive(Debug, Clone)]
@@ -62,6 +63,12 @@ pub fn emit(
         methods.push(trait_method(index, operation));
         arms.push(dispatch_arm(index, operation));
     }
+    let streamed: Vec<&Operation> = operations
+        .iter()
+        .filter(|operation| operation.stream.is_some())
+        .collect();
+    // The unions live in a module of their own, below the `use` that names the runtime.
+    let streams_module = crate::custom::stream_unions(&streamed, &quote!(super::#rt::nx1_stream))?;
     let schemes = schemes(security, &rt);
     let trait_ident = format_ident!("{}", config.trait_name);
     let trait_item = trait_item(&trait_ident, &rt, methods);
@@ -84,6 +91,8 @@ pub fn emit(
         /// Every operation, as data for the runtime, in the spec's order, which is the
         /// order routes are tried in.
         pub const OPERATIONS: [#rt::OperationSpec; #count] = [#(#specs),*];
+
+        #streams_module
 
         #(#items)*
         #trait_item
@@ -353,6 +362,41 @@ fn response_enum(operation: &Operation, rt: &TokenStream) -> Result<TokenStream,
                 variants.push(quote!(#[doc = #doc] #variant(#rt::http::StatusCode),));
                 arms.push(quote!(Self::#variant(status) => #rt::respond::empty(#code),));
             }
+        }
+        if let Some(stream) = operation
+            .stream
+            .as_ref()
+            .filter(|stream| stream.status == response.status)
+        {
+            let variant = format_ident!("{}Stream", response.variant);
+            let doc = format!(
+                "`{}`: {} As a stream (`{}`), each item written as it is produced.",
+                response.status, response.description, stream.media_type
+            );
+            let item = crate::custom::item_type(&stream.item)?;
+            let encode = crate::custom::item_encoder(&stream.item, &quote!(#rt::nx1_stream))?;
+            let media_type = &stream.media_type;
+            let (ty, write) = match stream.framing {
+                Framing::Sse => (
+                    quote!(#rt::stream::Events<#item>),
+                    quote!(#rt::stream::sse(#code, #media_type, items, #encode)),
+                ),
+                Framing::Lines | Framing::Seq => {
+                    let separator = if stream.framing == Framing::Lines {
+                        quote!(Line)
+                    } else {
+                        quote!(RecordSeparator)
+                    };
+                    (
+                        quote!(#rt::stream::Records<#item>),
+                        quote!(#rt::stream::records(
+                            #code, #media_type, items, #rt::nx1_stream::Separator::#separator, #encode,
+                        )),
+                    )
+                }
+            };
+            variants.push(quote!(#[doc = #doc] #variant(#status_field #ty),));
+            arms.push(quote!(Self::#variant(#status_bind items) => #write,));
         }
     }
     let doc = format!("The responses `{}` documents.", operation.name);

@@ -1,136 +1,196 @@
-//! The generated stream methods of `tests/fixtures/streams*.yaml`, end to end over
-//! loopback: typed events from a server that drops the connection, resumed by
-//! `Last-Event-ID` with none lost or repeated; a POST's chunks up to `[DONE]`; JSON Lines;
-//! and 3.2 events told apart by their `event:` name.
+//! The generated stream methods and handlers of `tests/fixtures/streams*.yaml`, end to end
+//! over loopback: the generated client reads what the generated server's handlers stream.
+//! Between them, a proxy cuts the first connections mid-stream (mid-event, as a network
+//! does): 10,000 typed events arrive once each, in order, resumed by `Last-Event-ID`.
 
 #![allow(warnings, clippy::all)]
 
 mod streams {
-    include!("fixtures/output/streams.client.rs");
+    pub mod client {
+        include!("fixtures/output/streams.client.rs");
+    }
+    pub mod server {
+        include!("fixtures/output/streams.server.rs");
+    }
 }
 mod streams_32 {
-    include!("fixtures/output/streams-3.2.client.rs");
+    pub mod client {
+        include!("fixtures/output/streams-3.2.client.rs");
+    }
+    pub mod server {
+        include!("fixtures/output/streams-3.2.server.rs");
+    }
 }
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use anyhow::{Result, ensure};
-use axum::body::Body;
-use axum::http::HeaderMap;
-use axum::response::Response;
-use axum::routing::{get, post};
-use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
-use nx1_stream::sse::{Frame, encode};
+use nx1_server_runtime::stream::{Event, Events, Records};
+use streams::server as s;
+use streams::server::types;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const EVENTS: u64 = 10_000;
-const PER_CONNECTION: u64 = 3_000;
+/// Bytes of answer the proxy lets through on each of its first `CUTS` connections.
+const BUDGET: usize = 200_000;
+const CUTS: usize = 3;
 
-fn sse(frames: impl IntoIterator<Item = Frame>) -> Bytes {
-    let mut out = BytesMut::new();
-    for frame in frames {
-        encode(&frame, &mut out).unwrap();
-    }
-    out.freeze()
-}
-
-fn frame(event: Option<&str>, data: String, id: Option<String>) -> Frame {
-    Frame {
-        event: event.map(str::to_owned),
-        data,
-        id,
-        retry: None,
-    }
-}
-
-/// Run events after `Last-Event-ID`, `PER_CONNECTION` per connection, each connection but
-/// the last aborted after a pause (so that what came before it is flushed).
-async fn run_events(connections: Arc<AtomicUsize>, headers: HeaderMap) -> Response {
-    connections.fetch_add(1, Ordering::SeqCst);
-    let start = headers
-        .get("last-event-id")
-        .and_then(|id| id.to_str().ok()?.parse::<u64>().ok())
-        .map_or(0, |id| id + 1);
-    let end = (start + PER_CONNECTION).min(EVENTS);
-    let events = futures::stream::iter(start..end).map(|n| {
-        let data = if n % 2 == 0 {
-            format!(r#"{{"type":"started","at":"2026-12-07T18:00:00Z"}}"#)
-        } else {
-            format!(r#"{{"type":"finished","ok":{}}}"#, n % 4 == 1)
-        };
-        Ok::<_, std::io::Error>(sse([frame(None, data, Some(n.to_string()))]))
-    });
-    let end_of_connection = futures::stream::iter((end < EVENTS).then_some(())).then(|()| async {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        Err(std::io::Error::other("dropped on purpose"))
-    });
-    Response::builder()
-        .header("content-type", "text/event-stream")
-        .body(Body::from_stream(events.chain(end_of_connection)))
-        .unwrap()
-}
-
-async fn chat(headers: HeaderMap, body: String) -> Response {
-    assert_eq!(headers["accept"], "text/event-stream");
-    let request: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(request["prompt"], "hello");
-    let chunks = ["Hel", "lo"]
-        .into_iter()
-        .map(|delta| {
-            frame(
-                None,
-                format!(r#"{{"delta":"{delta}","finish_reason":null}}"#),
-                None,
-            )
+fn run_event(n: u64) -> types::RunEvent {
+    if n % 2 == 0 {
+        types::RunEvent::Started(types::Started {
+            at: chrono::DateTime::from_timestamp(1_796_666_400 + n as i64, 0).unwrap(),
+            type_: types::StartedType::Started,
         })
-        .chain([frame(None, "[DONE]".into(), None)]);
-    Response::new(Body::from(sse(chunks)))
+    } else {
+        types::RunEvent::Finished(types::Finished {
+            ok: n % 4 == 1,
+            type_: types::FinishedType::Finished,
+        })
+    }
 }
 
-async fn feed() -> Response {
-    Response::new(Body::from(sse([
-        frame(Some("note"), "markets open\nsoon".into(), None),
-        frame(
-            Some("price"),
-            r#"{"symbol":"NX1","cents":4200}"#.into(),
-            Some("1".into()),
-        ),
-        frame(Some("heartbeat"), "7".into(), None),
-        frame(Some("surprise"), "?".into(), None),
-    ])))
+struct Streams {
+    /// The `Last-Event-ID` of every `run_events` request.
+    resumed_from: std::sync::Mutex<Vec<Option<String>>>,
 }
 
-async fn serve() -> Result<(String, Arc<AtomicUsize>)> {
-    let connections = Arc::new(AtomicUsize::new(0));
-    let counter = connections.clone();
-    let router = axum::Router::new()
-        .route(
-            "/runs/{run_id}/events",
-            get(move |headers| run_events(counter.clone(), headers)),
-        )
-        .route("/chat", post(chat))
-        .route(
-            "/tools",
-            get(|| async {
-                "{\"name\":\"search\"}\n{\"name\":\"math\",\"description\":\"sums\"}\n"
-            }),
-        )
-        .route("/feed", get(feed));
+impl s::Api for Streams {
+    type Principal = ();
+
+    async fn authenticate(
+        &self,
+        _: nx1_server_runtime::Credentials,
+    ) -> Result<(), nx1_server_runtime::AuthError> {
+        Ok(())
+    }
+
+    async fn run_events(&self, request: s::RunEventsRequest) -> s::RunEventsResponse {
+        self.resumed_from
+            .lock()
+            .unwrap()
+            .push(request.last_event_id.clone());
+        let start = request
+            .last_event_id
+            .and_then(|id| id.parse::<u64>().ok())
+            .map_or(0, |id| id + 1);
+        let events = futures::stream::iter(start..EVENTS)
+            .map(|n| Event::new(run_event(n)).with_id(n.to_string()));
+        s::RunEventsResponse::OkStream(Events::new(events))
+    }
+
+    async fn chat(&self, request: s::ChatRequest) -> s::ChatResponse {
+        if !request.body.stream {
+            return s::ChatResponse::Ok(types::Chat {
+                text: format!("{}!", request.body.prompt),
+            });
+        }
+        let chunks = ["Hel", "lo"].map(|delta| types::ChatChunk {
+            delta: delta.into(),
+            finish_reason: None,
+        });
+        s::ChatResponse::OkStream(Events::from_data(futures::stream::iter(chunks)))
+    }
+
+    async fn list_tools(&self, _: s::ListToolsRequest) -> s::ListToolsResponse {
+        let tools =
+            [("search", None), ("math", Some("sums"))].map(|(name, description)| types::Tool {
+                name: name.into(),
+                description: description.map(str::to_owned),
+            });
+        s::ListToolsResponse::OkStream(Records::new(futures::stream::iter(tools)))
+    }
+}
+
+struct Feed;
+
+impl streams_32::server::Api for Feed {
+    type Principal = ();
+
+    async fn authenticate(
+        &self,
+        _: nx1_server_runtime::Credentials,
+    ) -> Result<(), nx1_server_runtime::AuthError> {
+        Ok(())
+    }
+
+    async fn feed(&self, _: streams_32::server::FeedRequest) -> streams_32::server::FeedResponse {
+        use streams_32::server::streams::FeedEvent;
+        let price = streams_32::server::types::Price {
+            symbol: "NX1".into(),
+            cents: 4200,
+        };
+        let events = [
+            Event::new(FeedEvent::Note("markets open\r\nsoon".into())),
+            Event::new(FeedEvent::Price(price)).with_id("1"),
+            Event::new(FeedEvent::Heartbeat(7)),
+        ];
+        streams_32::server::FeedResponse::OkStream(Events::new(futures::stream::iter(events)))
+    }
+}
+
+async fn listen(router: axum::Router) -> Result<std::net::SocketAddr> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     tokio::spawn(async move { axum::serve(listener, router).await });
     let _ = rustls::crypto::ring::default_provider().install_default();
+    Ok(address)
+}
+
+/// A proxy to `upstream` that closes each of its first `CUTS` connections after `BUDGET`
+/// bytes of answer, wherever that falls. Returns its address and its connection count.
+async fn cutting_proxy(upstream: std::net::SocketAddr) -> Result<(String, Arc<AtomicUsize>)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let connections = Arc::new(AtomicUsize::new(0));
+    let count = connections.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((client, _)) = listener.accept().await else {
+                return;
+            };
+            let index = count.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                    return;
+                };
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                let requests = tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+                });
+                let mut budget = if index < CUTS { BUDGET } else { usize::MAX };
+                let mut buffer = vec![0u8; 16 * 1024];
+                while budget > 0 {
+                    let Ok(read) = server_read.read(&mut buffer).await else {
+                        break;
+                    };
+                    if read == 0 {
+                        break;
+                    }
+                    let sent = read.min(budget);
+                    if client_write.write_all(&buffer[..sent]).await.is_err() {
+                        break;
+                    }
+                    budget -= sent;
+                }
+                requests.abort();
+            });
+        }
+    });
     Ok((format!("http://{address}"), connections))
 }
 
 #[tokio::test]
-async fn ten_thousand_typed_events_resume_after_dropped_connections() -> Result<()> {
-    let (url, connections) = serve().await?;
-    let client = streams::Client::new(&url);
-    let run = uuid::Uuid::nil();
-    let mut stream = client.run_events(&run).await?.into_inner();
+async fn ten_thousand_typed_events_resume_through_a_proxy_that_cuts_connections() -> Result<()> {
+    let api = Arc::new(Streams {
+        resumed_from: Default::default(),
+    });
+    let server = listen(s::router(ArcApi(api.clone()))).await?;
+    let (url, connections) = cutting_proxy(server).await?;
+    let client = streams::client::Client::new(&url);
+    let mut stream = client.run_events(&uuid::Uuid::nil()).await?.into_inner();
     let mut next = 0u64;
     while let Some(event) = stream.next().await {
         let event = event?;
@@ -138,30 +198,61 @@ async fn ten_thousand_typed_events_resume_after_dropped_connections() -> Result<
             event.id == Some(next.to_string()),
             "event {next} lost or repeated: {event:?}"
         );
-        match (next % 2, event.data) {
-            (0, streams::types::RunEvent::Started(started)) => {
-                ensure!(started.at.timestamp() == 1_796_666_400)
-            }
-            (1, streams::types::RunEvent::Finished(finished)) => {
-                ensure!(finished.ok == (next % 4 == 1))
-            }
-            (_, other) => anyhow::bail!("event {next} has the wrong type: {other:?}"),
-        }
+        let expected = serde_json::to_value(run_event(next))?;
+        ensure!(
+            serde_json::to_value(&event.data)? == expected,
+            "event {next}: {:?}",
+            event.data
+        );
         next += 1;
     }
     ensure!(next == EVENTS, "{next} events");
-    ensure!(connections.load(Ordering::SeqCst) == 4);
+    ensure!(connections.load(Ordering::SeqCst) == CUTS + 1);
+    let resumed = api.resumed_from.lock().unwrap().clone();
+    ensure!(
+        resumed.len() == CUTS + 1 && resumed[0].is_none(),
+        "{resumed:?}"
+    );
+    // Each resume starts after an event the client had whole, and later than the last.
+    let ids: Vec<u64> = resumed[1..]
+        .iter()
+        .map(|id| id.as_ref().unwrap().parse().unwrap())
+        .collect();
+    ensure!(ids.windows(2).all(|pair| pair[0] < pair[1]), "{ids:?}");
     Ok(())
 }
 
+/// The trait is implemented on a shared value, so that the test can read what it saw.
+struct ArcApi(Arc<Streams>);
+
+impl s::Api for ArcApi {
+    type Principal = ();
+
+    async fn authenticate(
+        &self,
+        credentials: nx1_server_runtime::Credentials,
+    ) -> Result<(), nx1_server_runtime::AuthError> {
+        s::Api::authenticate(&*self.0, credentials).await
+    }
+
+    async fn run_events(&self, request: s::RunEventsRequest) -> s::RunEventsResponse {
+        s::Api::run_events(&*self.0, request).await
+    }
+}
+
 #[tokio::test]
-async fn a_post_streams_its_chunks_until_done_and_jsonl_reads_each_line() -> Result<()> {
-    let (url, _) = serve().await?;
-    let client = streams::Client::new(&url);
-    let request = streams::types::ChatRequest {
-        prompt: "hello".into(),
-        stream: true,
+async fn a_post_streams_its_chunks_and_jsonl_reads_each_line() -> Result<()> {
+    let api = Streams {
+        resumed_from: Default::default(),
     };
+    let url = format!("http://{}", listen(s::router(api)).await?);
+    let client = streams::client::Client::new(&url);
+    let mut request = streams::client::types::ChatRequest {
+        prompt: "hello".into(),
+        stream: false,
+    };
+    ensure!(client.chat(&request).await?.into_inner().text == "hello!");
+    request.stream = true;
     let chunks: Vec<_> = client
         .chat_stream(&request)
         .await?
@@ -177,30 +268,41 @@ async fn a_post_streams_its_chunks_until_done_and_jsonl_reads_each_line() -> Res
     let tools: Vec<_> = client.list_tools().await?.into_inner().collect().await;
     ensure!(tools.len() == 2);
     ensure!(tools[1].as_ref().unwrap().description.as_deref() == Some("sums"));
+    // An operation whose handler is not written answers 501, not a stream.
+    ensure!(client.records().await.is_err());
     Ok(())
 }
 
 #[tokio::test]
-async fn events_of_a_3_2_union_are_told_apart_by_their_name() -> Result<()> {
-    use streams_32::streams::FeedEvent;
-    let (url, _) = serve().await?;
-    let client = streams_32::Client::new(&url);
+async fn events_of_a_3_2_union_are_named_by_the_server_and_told_apart_by_the_client() -> Result<()>
+{
+    use streams_32::client::streams::FeedEvent;
+    let url = format!("http://{}", listen(streams_32::server::router(Feed)).await?);
+    let client = streams_32::client::Client::new(&url);
     let events: Vec<_> = client.feed().await?.into_inner().collect().await;
-    ensure!(events.len() == 4);
-    ensure!(
-        matches!(&events[0].as_ref().unwrap().data, FeedEvent::Note(text) if text == "markets open\nsoon")
+    ensure!(events.len() == 3, "{events:?}");
+    let events: Vec<_> = events.into_iter().collect::<Result<_, _>>()?;
+    ensure!(events[0].event.as_deref() == Some("note"));
+    ensure!(matches!(&events[0].data, FeedEvent::Note(text) if text == "markets open\nsoon"));
+    ensure!(matches!(&events[1].data, FeedEvent::Price(price) if price.cents == 4200));
+    ensure!(events[1].id.as_deref() == Some("1"));
+    ensure!(matches!(events[2].data, FeedEvent::Heartbeat(7)));
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_event_of_no_described_name_is_reported_with_its_number_and_text() -> Result<()> {
+    let router = axum::Router::new().route(
+        "/feed",
+        axum::routing::get(|| async { "event: note\ndata: a\n\nevent: surprise\ndata: ?\n\n" }),
     );
-    ensure!(
-        matches!(&events[1].as_ref().unwrap().data, FeedEvent::Price(price) if price.cents == 4200)
-    );
-    ensure!(matches!(
-        events[2].as_ref().unwrap().data,
-        FeedEvent::Heartbeat(7)
-    ));
-    let unknown = events[3].as_ref().unwrap_err().to_string();
+    let url = format!("http://{}", listen(router).await?);
+    let client = streams_32::client::Client::new(&url);
+    let events: Vec<_> = client.feed().await?.into_inner().collect().await;
+    let unknown = events[1].as_ref().unwrap_err().to_string();
     ensure!(
         unknown
-            == "feed: item 4 could not be decoded (no event named `surprise` is described for this stream); it read: `?`",
+            == "feed: item 2 could not be decoded (no event named `surprise` is described for this stream); it read: `?`",
         "{unknown}"
     );
     Ok(())

@@ -12,6 +12,7 @@ pub mod rejection;
 pub mod respond;
 pub mod routing;
 pub mod serve;
+pub mod stream;
 pub mod validate;
 
 pub use auth::{AuthError, Credential, Credentials, Scheme};
@@ -25,4 +26,4 @@ pub use serve::{Answer, App, Gate, Routed, ServerConfig, Service, TypedRequest};
 pub use validate::{LocItem, SchemaSet, Source, ValidationError};
 
 /// Re-exported for generated code, so that a generated crate needs no direct dependency.
-pub use {axum, bytes, http, serde_json};
+pub use {axum, bytes, http, nx1_stream, serde_json};

@@ -38,6 +38,55 @@ pub struct Event<T> {
     pub retry: Option<Duration>,
 }
 
+impl<T> Event<T> {
+    /// An event of `data` alone: no name (a `message`), no id.
+    pub fn new(data: T) -> Self {
+        Event {
+            data,
+            event: None,
+            id: None,
+            retry: None,
+        }
+    }
+
+    /// Names the event (`event:`).
+    pub fn with_event(mut self, name: impl Into<String>) -> Self {
+        self.event = Some(name.into());
+        self
+    }
+
+    /// Gives the event an id (`id:`): what a client resumes from.
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Asks the client to wait this long before reconnecting (`retry:`).
+    pub fn with_retry(mut self, retry: Duration) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+}
+
+/// Writes one item: the event name it implies (a tagged union's), and its data.
+pub type Encode<T> = fn(&T) -> Result<(Option<&'static str>, String), serde_json::Error>;
+
+/// Encoders of items, the inverses of [`json`], [`text`] and [`any`].
+pub mod encode {
+    /// An item written as JSON.
+    pub fn json<T: serde::Serialize>(
+        item: &T,
+    ) -> Result<(Option<&'static str>, String), serde_json::Error> {
+        Ok((None, serde_json::to_string(item)?))
+    }
+
+    /// Text written as it is.
+    #[allow(clippy::ptr_arg)] // an `Encode<String>`: the item type is `String`
+    pub fn text(item: &String) -> Result<(Option<&'static str>, String), serde_json::Error> {
+        Ok((None, item.clone()))
+    }
+}
+
 /// Decodes one event's data (given its `event:` name) or one record into an item.
 pub type Decode<T> = fn(Option<&str>, &str) -> Result<T, DecodeError>;
 

@@ -33,7 +33,10 @@ pub struct Decoder {
     /// cannot grow without limit.
     pending: usize,
     limit: usize,
-    /// The last `id:` seen in the stream: what a reconnection sends as `Last-Event-ID`.
+    /// The `id:` read since the last blank line: it counts only once its event is whole.
+    id_buffer: Option<String>,
+    /// The id of the last whole event that set one (it persists across events, as in a
+    /// browser): what a reconnection sends as `Last-Event-ID`.
     last_event_id: Option<String>,
 }
 
@@ -61,6 +64,7 @@ impl Decoder {
             has_data: false,
             pending: 0,
             limit,
+            id_buffer: None,
             last_event_id: None,
         }
     }
@@ -79,6 +83,7 @@ impl Decoder {
         self.current = Frame::default();
         self.has_data = false;
         self.pending = 0;
+        self.id_buffer = self.last_event_id.clone();
     }
 
     /// Feeds `chunk`, appending every event it completes to `out`.
@@ -122,6 +127,8 @@ impl Decoder {
 
     fn line(&mut self, line: &[u8], out: &mut Vec<Frame>) -> Result<(), TooLarge> {
         if line.is_empty() {
+            // The standard's dispatch: the id counts from here, with or without data.
+            self.last_event_id = self.id_buffer.clone();
             self.pending = 0;
             let frame = std::mem::take(&mut self.current);
             if std::mem::take(&mut self.has_data) {
@@ -152,7 +159,7 @@ impl Decoder {
             "event" => self.current.event = Some(value.to_owned()),
             "id" if !value.contains('\0') => {
                 self.current.id = Some(value.to_owned());
-                self.last_event_id = Some(value.to_owned());
+                self.id_buffer = Some(value.to_owned());
             }
             "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
                 self.current.retry = value.parse().ok();

@@ -68,6 +68,32 @@ proptest! {
         prop_assert_eq!(decoder.last_event_id(), last_id.as_deref());
     }
 
+    /// A connection cut anywhere gives whole events only, and the id to resume from is
+    /// that of the last whole event that had one: never one whose event was cut.
+    #[test]
+    fn a_cut_stream_resumes_from_its_last_whole_event(
+        frames in proptest::collection::vec(frame(), 1..8),
+        cut in any::<usize>(),
+    ) {
+        let mut wire = BytesMut::new();
+        let mut ends = Vec::new();
+        for frame in &frames {
+            sse::encode(frame, &mut wire).unwrap();
+            ends.push(wire.len());
+        }
+        let cut = cut % (wire.len() + 1);
+        let mut decoder = sse::Decoder::default();
+        let mut read = Vec::new();
+        decoder.feed(&wire[..cut], &mut read).unwrap();
+        let whole = ends.iter().filter(|end| **end <= cut).count();
+        let expected: Vec<Frame> = frames[..whole].iter().map(as_read).collect();
+        prop_assert_eq!(&read, &expected);
+        let last_id = frames[..whole].iter().rev().find_map(|frame| frame.id.clone());
+        prop_assert_eq!(decoder.last_event_id(), last_id.as_deref());
+        decoder.reset();
+        prop_assert_eq!(decoder.last_event_id(), last_id.as_deref());
+    }
+
     #[test]
     fn json_lines_read_back_every_value_in_any_chunking(
         values in proptest::collection::vec(any::<(i64, String, Option<bool>)>(), 0..10),

@@ -124,6 +124,9 @@ pub struct Stream {
     /// Pointer of the item's declared schema (`itemSchema` or `schema`) in the original
     /// document.
     pub schema: String,
+    /// What each item is checked against: per event name for a tagged union, else one
+    /// entry; the pointer (in the original document) of a JSON item's schema.
+    pub checks: Vec<(Option<String>, Option<String>)>,
 }
 
 /// One item of a stream.
@@ -620,7 +623,18 @@ fn stream(op: &OperationName, operation: &Value, mapper: &mut TypeMapper) -> Opt
                 }
                 None => stream_item(Data::parse(text("data")), &schema, &hint, mapper),
             };
+            let pointer_of = |value: &Value, key: &str| {
+                value.get(key).and_then(Value::as_str).map(str::to_owned)
+            };
+            let checks = match description.get("events").and_then(Value::as_array) {
+                Some(events) => events
+                    .iter()
+                    .map(|event| (pointer_of(event, "name"), pointer_of(event, "schema")))
+                    .collect(),
+                None => vec![(None, pointer_of(description, "item"))],
+            };
             return Some(Stream {
+                checks,
                 status: status.clone(),
                 media_type: media_type.clone(),
                 framing,

@@ -177,6 +177,35 @@ fn operation_data(operation: &Operation, rt: &TokenStream) -> TokenStream {
     if let Some(rest) = crate::spec::PathTemplate::parse(&operation.path).rest_param() {
         spec.extend(quote!(.rest(&[#rest])));
     }
+    if let Some(stream) = &operation.stream {
+        let code = stream.status.parse::<u16>().unwrap_or(200);
+        let media_type = &stream.media_type;
+        let framing = format_ident!(
+            "{}",
+            match stream.framing {
+                Framing::Sse => "Sse",
+                Framing::Lines => "Lines",
+                Framing::Seq => "Seq",
+            }
+        );
+        let items = stream.checks.iter().map(|(event, schema)| {
+            let event = match event {
+                Some(event) => quote!(Some(#event)),
+                None => quote!(None),
+            };
+            let schema = match schema {
+                Some(schema) => {
+                    let schema = relative_pointer(&base, schema);
+                    quote!(Some(#schema))
+                }
+                None => quote!(None),
+            };
+            quote!(#rt::stream::ItemSpec::new(#event, #schema))
+        });
+        spec.extend(quote!(.stream(#rt::stream::StreamSpec::new(
+            #code, #media_type, #rt::stream::Framing::#framing, &[#(#items),*],
+        ))));
+    }
     spec
 }
 

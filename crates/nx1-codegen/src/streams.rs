@@ -170,10 +170,32 @@ fn drop_item_schemas(value: &mut Value, at: &str, notes: &mut Vec<Note>) {
     }
 }
 
-/// One described item: where its schema is, and what its data holds.
+/// One described item: what its data holds, its schema, and where that schema is in the
+/// document (for the server to check items against).
 struct Item {
     data: Data,
     schema: Value,
+    pointer: Option<String>,
+}
+
+impl Item {
+    fn any() -> Item {
+        Item {
+            data: Data::Any,
+            schema: json!({}),
+            pointer: None,
+        }
+    }
+}
+
+/// `value` with its `$ref`s followed, and the pointer of what they led to (`at` when
+/// `value` is no reference).
+fn locate<'a>(root: &'a Value, value: &'a Value, at: &str) -> (&'a Value, String) {
+    match pointer::follow(root, value) {
+        Some((target, Some(target_at))) => (target, target_at),
+        Some((target, None)) => (target, at.to_owned()),
+        None => (value, at.to_owned()),
+    }
 }
 
 fn mark_media(
@@ -193,28 +215,41 @@ fn mark_media(
     description.insert("pointer".into(), json!(declared_at));
     let described = declared
         .as_ref()
-        .map(|schema| pointer::resolve(root, schema));
+        .map(|schema| locate(root, schema, &declared_at));
     let mut untyped = |reason: &str| {
         notes.push(Note::untyped(
             declared_at.clone(),
             format!("the stream's items are not described ({reason})"),
         ));
-        (json!({}), Vec::<(String, Item)>::new(), Data::Any)
+        (Item::any(), Vec::<(String, Item)>::new())
     };
-    let (schema, events, data) = match described {
+    let (item, events) = match described {
         None => untyped("no schema"),
-        Some(schema) if describes_text_only(schema) => untyped("the schema is the body's text"),
-        Some(schema) if framing == Framing::Sse && is_envelope(root, schema) => {
-            let events = tagged_events(root, schema);
+        Some((schema, _)) if describes_text_only(schema) => {
+            untyped("the schema is the body's text")
+        }
+        Some((schema, schema_at)) if framing == Framing::Sse && is_envelope(root, schema) => {
+            let events = tagged_events(root, schema, &schema_at);
             if events.is_empty() {
-                let item = envelope_data(root, schema);
-                (item.schema, Vec::new(), item.data)
+                (envelope_data(root, schema, &schema_at), Vec::new())
             } else {
                 let one_of = events.iter().map(|(_, item)| item.schema.clone()).collect();
-                (json!({ "oneOf": Value::Array(one_of) }), events, Data::Json)
+                let union = Item {
+                    data: Data::Json,
+                    schema: json!({ "oneOf": Value::Array(one_of) }),
+                    pointer: None,
+                };
+                (union, events)
             }
         }
-        Some(_) => (declared.clone().unwrap_or_default(), Vec::new(), Data::Json),
+        Some(_) => (
+            Item {
+                data: Data::Json,
+                schema: declared.clone().unwrap_or_default(),
+                pointer: Some(declared_at.clone()),
+            },
+            Vec::new(),
+        ),
     };
     if !events.is_empty() {
         description.insert(
@@ -222,13 +257,16 @@ fn mark_media(
             Value::Array(
                 events
                     .iter()
-                    .map(|(name, item)| json!({"name": name, "data": item.data.as_str()}))
+                    .map(|(name, item)| {
+                        json!({"name": name, "data": item.data.as_str(), "schema": item.pointer})
+                    })
                     .collect(),
             ),
         );
     }
-    description.insert("data".into(), json!(data.as_str()));
-    media.insert("schema".into(), schema);
+    description.insert("data".into(), json!(item.data.as_str()));
+    description.insert("item".into(), json!(item.pointer));
+    media.insert("schema".into(), item.schema);
     media.insert(STREAM.into(), Value::Object(description));
 }
 
@@ -242,10 +280,15 @@ fn describes_text_only(schema: &Value) -> bool {
 /// The fields an SSE event has.
 const EVENT_FIELDS: [&str; 4] = ["event", "data", "id", "retry"];
 
-fn properties<'a>(root: &'a Value, schema: &'a Value) -> Option<&'a Map<String, Value>> {
-    pointer::resolve(root, schema)
-        .get("properties")
-        .and_then(Value::as_object)
+/// The properties of `schema` (at `at`), `$ref`s followed, and their pointer.
+fn properties<'a>(
+    root: &'a Value,
+    schema: &'a Value,
+    at: &str,
+) -> Option<(&'a Map<String, Value>, String)> {
+    let (schema, at) = locate(root, schema, at);
+    let properties = schema.get("properties")?.as_object()?;
+    Some((properties, child(&at, "properties")))
 }
 
 /// An object schema whose properties are an event's fields, `data` among them (here or
@@ -256,47 +299,60 @@ fn is_envelope(root: &Value, schema: &Value) -> bool {
             .keys()
             .all(|key| EVENT_FIELDS.contains(&key.as_str()))
     };
-    let own = properties(root, schema);
-    if own.is_some_and(|own| !fields_only(own)) {
+    let own = properties(root, schema, "");
+    if own.as_ref().is_some_and(|(own, _)| !fields_only(own)) {
         return false;
     }
-    if own.is_some_and(|own| own.contains_key("data")) {
+    if own
+        .as_ref()
+        .is_some_and(|(own, _)| own.contains_key("data"))
+    {
         return true;
     }
-    let branches = branches(schema);
+    let branches = branches(schema, "");
     !branches.is_empty()
-        && branches.iter().all(|branch| {
-            properties(root, branch).is_some_and(|properties| {
+        && branches.iter().all(|(branch, _)| {
+            properties(root, branch, "").is_some_and(|(properties, _)| {
                 fields_only(properties) && properties.contains_key("data")
             })
         })
 }
 
-fn branches(schema: &Value) -> Vec<&Value> {
+/// The branches of `schema`'s `oneOf` or `anyOf`, with their pointers.
+fn branches<'a>(schema: &'a Value, at: &str) -> Vec<(&'a Value, String)> {
     ["oneOf", "anyOf"]
         .iter()
-        .filter_map(|key| schema.get(*key).and_then(Value::as_array))
+        .filter_map(|key| {
+            let list = schema.get(*key)?.as_array()?;
+            let base = child(at, key);
+            Some(
+                list.iter()
+                    .enumerate()
+                    .map(move |(index, branch)| (branch, child(&base, &index.to_string()))),
+            )
+        })
         .flatten()
         .collect()
 }
 
 /// The events of a union whose every branch fixes its `event` name: name and data.
 /// Empty when any branch does not (the union is then read by its data alone).
-fn tagged_events(root: &Value, schema: &Value) -> Vec<(String, Item)> {
-    let shared = properties(root, schema).and_then(|properties| properties.get("data"));
+fn tagged_events(root: &Value, schema: &Value, at: &str) -> Vec<(String, Item)> {
+    let shared = properties(root, schema, at)
+        .and_then(|(properties, at)| Some((properties.get("data")?, child(&at, "data"))));
     let mut events = Vec::new();
-    for branch in branches(schema) {
-        let Some(own) = properties(root, branch) else {
+    for (branch, branch_at) in branches(schema, at) {
+        let Some((own, own_at)) = properties(root, branch, &branch_at) else {
             return Vec::new();
         };
         let Some(name) = own.get("event").and_then(|event| fixed_string(root, event)) else {
             return Vec::new();
         };
-        let data = match own.get("data").or(shared) {
-            Some(data) => data_item(root, data),
-            None => Item {
-                data: Data::Any,
-                schema: json!({}),
+        let data = match own.get("data") {
+            Some(data) => data_item(root, data, &child(&own_at, "data")),
+            None => match &shared {
+                Some((data, data_at)) => data_item(root, data, data_at),
+                None => Item::any(),
             },
         };
         if events.iter().any(|(known, _)| *known == name) {
@@ -323,21 +379,20 @@ fn fixed_string(root: &Value, schema: &Value) -> Option<String> {
     }
 }
 
-fn envelope_data(root: &Value, schema: &Value) -> Item {
-    match properties(root, schema).and_then(|properties| properties.get("data")) {
-        Some(data) => data_item(root, data),
-        None => Item {
-            data: Data::Any,
-            schema: json!({}),
-        },
+fn envelope_data(root: &Value, schema: &Value, at: &str) -> Item {
+    match properties(root, schema, at)
+        .and_then(|(properties, at)| Some((properties.get("data")?, child(&at, "data"))))
+    {
+        Some((data, data_at)) => data_item(root, data, &data_at),
+        None => Item::any(),
     }
 }
 
 /// What an event's `data` field says about its content: JSON of `contentSchema` (3.1 and
 /// 3.2 spell JSON-encoded strings so), text for a plain string, JSON of the schema itself
 /// otherwise (a data field described as the object it carries).
-fn data_item(root: &Value, data: &Value) -> Item {
-    let resolved = pointer::resolve(root, data);
+fn data_item(root: &Value, data: &Value, at: &str) -> Item {
+    let (resolved, resolved_at) = locate(root, data, at);
     if let Some(content) = resolved.get("contentSchema") {
         let json_media = resolved
             .get("contentMediaType")
@@ -347,6 +402,7 @@ fn data_item(root: &Value, data: &Value) -> Item {
             return Item {
                 data: Data::Json,
                 schema: content.clone(),
+                pointer: Some(child(&resolved_at, "contentSchema")),
             };
         }
     }
@@ -354,20 +410,19 @@ fn data_item(root: &Value, data: &Value) -> Item {
         return Item {
             data: Data::Text,
             schema: json!({"type": "string"}),
+            pointer: None,
         };
     }
     if resolved.as_object().is_none_or(|map| {
         map.keys()
             .all(|key| matches!(key.as_str(), "description" | "title"))
     }) {
-        return Item {
-            data: Data::Any,
-            schema: json!({}),
-        };
+        return Item::any();
     }
     Item {
         data: Data::Json,
         schema: data.clone(),
+        pointer: Some(at.to_owned()),
     }
 }
 
@@ -411,9 +466,10 @@ mod tests {
         assert_eq!(
             media[STREAM]["events"],
             json!([
-                {"name": "addString", "data": "text"},
-                {"name": "addJson", "data": "json"},
-                {"name": "done", "data": "any"},
+                {"name": "addString", "data": "text", "schema": null},
+                {"name": "addJson", "data": "json", "schema":
+                    "/paths/~1s/get/responses/200/content/text~1event-stream/itemSchema/oneOf/1/properties/data/contentSchema"},
+                {"name": "done", "data": "any", "schema": null},
             ])
         );
         assert_eq!(
@@ -436,6 +492,10 @@ mod tests {
             json!({"$ref": "#/components/schemas/Chunk"})
         );
         assert_eq!(media[STREAM]["data"], "json");
+        assert_eq!(
+            media[STREAM]["item"],
+            "/components/schemas/Events/properties/data"
+        );
         assert!(media[STREAM].get("events").is_none());
     }
 

@@ -307,3 +307,111 @@ async fn an_event_of_no_described_name_is_reported_with_its_number_and_text() ->
     );
     Ok(())
 }
+
+/// What a mock does: answers every operation it does not implement from the spec.
+struct FromSpec(nx1_server_runtime::SchemaSet);
+
+impl FromSpec {
+    fn new(spec_json: &str) -> Self {
+        FromSpec(nx1_server_runtime::SchemaSet::new(
+            serde_json::from_str(spec_json).unwrap(),
+        ))
+    }
+}
+
+impl streams_32::server::Api for FromSpec {
+    type Principal = ();
+
+    async fn authenticate(
+        &self,
+        _: nx1_server_runtime::Credentials,
+    ) -> Result<(), nx1_server_runtime::AuthError> {
+        Ok(())
+    }
+
+    async fn fallback(
+        &self,
+        operation: &'static nx1_server_runtime::OperationSpec,
+    ) -> Option<axum::response::Response> {
+        nx1_server_runtime::stream::examples(&self.0, operation, 7)
+    }
+}
+
+#[tokio::test]
+async fn a_mock_streams_examples_of_every_event_the_spec_names() -> Result<()> {
+    use streams_32::client::streams::FeedEvent;
+    let mock = FromSpec::new(streams_32::server::SPEC_JSON);
+    let url = format!("http://{}", listen(streams_32::server::router(mock)).await?);
+    let client = streams_32::client::Client::new(&url);
+    let events: Vec<_> = client.feed().await?.into_inner().collect().await;
+    let events: Vec<_> = events.into_iter().collect::<Result<_, _>>()?;
+    ensure!(events.len() == 7, "{events:?}");
+    let names: Vec<_> = events
+        .iter()
+        .map(|event| event.event.clone().unwrap())
+        .collect();
+    ensure!(names[..3] == ["note", "price", "heartbeat"], "{names:?}");
+    ensure!(matches!(events[1].data, FeedEvent::Price(_)));
+    ensure!(events[6].id.as_deref() == Some("6"));
+    let prices: Vec<_> = client.prices().await?.into_inner().collect().await;
+    ensure!(
+        prices.len() == 7 && prices.iter().all(Result::is_ok),
+        "{prices:?}"
+    );
+    Ok(())
+}
+
+struct Invalid;
+
+impl streams_32::server::Api for Invalid {
+    type Principal = ();
+
+    async fn authenticate(
+        &self,
+        _: nx1_server_runtime::Credentials,
+    ) -> Result<(), nx1_server_runtime::AuthError> {
+        Ok(())
+    }
+
+    async fn feed(&self, _: streams_32::server::FeedRequest) -> streams_32::server::FeedResponse {
+        let events = [
+            "event: price\ndata: {\"symbol\":\"NX1\",\"cents\":1}\n\n",
+            "event: price\ndata: {\"symbol\":\"NX1\",\"cents\":\"many\"}\n\n",
+            "event: heartbeat\ndata: 3\n\n",
+        ];
+        let body = futures::stream::iter(events.map(|event| Ok::<_, std::io::Error>(event)));
+        let response = axum::response::Response::builder()
+            .header("content-type", "text/event-stream")
+            .body(axum::body::Body::from_stream(body))
+            .unwrap();
+        streams_32::server::FeedResponse::Custom(response)
+    }
+}
+
+#[tokio::test]
+async fn the_router_stops_a_stream_before_an_item_the_spec_refuses() -> Result<()> {
+    let url = format!(
+        "http://{}",
+        listen(streams_32::server::router(Invalid)).await?
+    );
+    let client = streams_32::client::Client::new(&url);
+    let events: Vec<_> = client.feed().await?.into_inner().collect().await;
+    ensure!(events.len() == 1, "{events:?}");
+    // Unchecked (as in release builds by default), everything goes through.
+    let config = streams_32::server::ServerConfig {
+        check_streams: false,
+        ..Default::default()
+    };
+    let url = format!(
+        "http://{}",
+        listen(streams_32::server::router_with(Invalid, config)).await?
+    );
+    let events: Vec<_> = streams_32::client::Client::new(&url)
+        .feed()
+        .await?
+        .into_inner()
+        .collect()
+        .await;
+    ensure!(events.len() == 3, "{events:?}");
+    Ok(())
+}

@@ -2,7 +2,8 @@
 //! default, so that examples and contract tests need no network and no real credentials.
 //!
 //! AutoML training jobs are stateful (`ready → queued → running → complete | failed`);
-//! every other operation answers a schema-valid example of its success response.
+//! every other operation answers a schema-valid example of its success response (ten
+//! example items, with ids, for one that answers only a stream).
 
 mod harness;
 mod jobs;
@@ -251,6 +252,10 @@ impl nx1_server::Nx1Api for Mock {
         &self,
         operation: &'static OperationSpec,
     ) -> Option<axum::response::Response> {
+        // An operation that answers only a stream streams examples of its items.
+        if operation.success.is_none() && operation.stream.is_some() {
+            return nx1_server_runtime::stream::examples(&self.inner.schemas, operation, 10);
+        }
         let (status, pointer) = operation.success?;
         let schema = self.inner.schemas.of(operation, pointer)?;
         let body = example::example(&self.inner.schemas, schema);

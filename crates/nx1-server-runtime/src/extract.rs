@@ -159,6 +159,8 @@ pub struct OperationSpec {
     pub success: Option<(u16, &'static str)>,
     /// Path parameters that take the rest of the path, slashes included.
     pub rest: &'static [&'static str],
+    /// The streamed answer, when the operation has one.
+    pub stream: Option<crate::stream::StreamSpec>,
 }
 
 impl OperationSpec {
@@ -172,6 +174,7 @@ impl OperationSpec {
             security: &[],
             success: None,
             rest: &[],
+            stream: None,
         }
     }
 
@@ -193,6 +196,11 @@ impl OperationSpec {
             .and_then(|rest| rest.rsplit_once('/'))
             .map_or("", |(item, _)| item);
         item.replace("~1", "/").replace("~0", "~")
+    }
+
+    pub const fn stream(mut self, stream: crate::stream::StreamSpec) -> Self {
+        self.stream = Some(stream);
+        self
     }
 
     pub const fn rest(mut self, names: &'static [&'static str]) -> Self {
@@ -231,7 +239,10 @@ impl SchemaSet {
 /// What every operation of one API shares.
 #[derive(Debug)]
 pub struct ApiSpec {
-    pub schemas: SchemaSet,
+    /// Shared with the bodies of streamed answers that check their items.
+    pub schemas: std::sync::Arc<SchemaSet>,
+    /// Check each item of a streamed answer against its schema ([`crate::ServerConfig`]).
+    pub(crate) check_streams: bool,
     pub schemes: &'static [(&'static str, Scheme)],
     /// What [`ApiSpec::prepare`] worked out once per operation, by the address of the
     /// operation's pointer text.
@@ -296,7 +307,8 @@ impl ApiSpec {
         // The embedded spec was written by the generator from a parsed document.
         let root = serde_json::from_str(spec_json).unwrap_or_default();
         ApiSpec {
-            schemas: SchemaSet::new(root),
+            schemas: std::sync::Arc::new(SchemaSet::new(root)),
+            check_streams: false,
             schemes,
             prepared: HashMap::default(),
         }

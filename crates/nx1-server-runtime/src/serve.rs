@@ -43,6 +43,9 @@ pub struct ServerConfig {
     /// [`crate::listen::serve`]: on shutdown, how long in-flight requests may take to
     /// finish before their connections are closed. Default: 30 s.
     pub shutdown_grace: Duration,
+    /// Check each item of a streamed answer against the spec; an item that fails ends
+    /// the stream before it and is logged. Default: on in debug builds, off in release.
+    pub check_streams: bool,
 }
 
 impl Default for ServerConfig {
@@ -56,6 +59,7 @@ impl Default for ServerConfig {
             request_timeout: Duration::from_secs(60),
             header_read_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(30),
+            check_streams: cfg!(debug_assertions),
         }
     }
 }
@@ -471,7 +475,13 @@ where
     HandlerFuture: Future<Output: IntoResponse>,
 {
     match accept::<M, R, P, _, _>(spec, operation, routed, authenticate).await {
-        Ok((principal, request)) => handler(principal, request).await.into_response(),
+        Ok((principal, request)) => {
+            let response = handler(principal, request).await.into_response();
+            if spec.check_streams && operation.stream.is_some() {
+                return crate::stream::checked(spec, operation, response);
+            }
+            response
+        }
         Err(rejection) => reject(rejection),
     }
 }
@@ -638,6 +648,7 @@ impl<S: Service> App<S> {
         config: ServerConfig,
     ) -> Self {
         spec.prepare(operations);
+        spec.check_streams = config.check_streams;
         App {
             service,
             spec,

@@ -224,6 +224,264 @@ impl<T> Stream for SseBody<T> {
     }
 }
 
+/// How a streamed answer's items are framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    Sse,
+    Lines,
+    Seq,
+}
+
+/// A streamed answer as the spec describes it: what the router checks items against and
+/// what a mock streams examples of.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamSpec {
+    pub status: u16,
+    pub media_type: &'static str,
+    pub framing: Framing,
+    /// What each item may be: one entry, or one per event name of a tagged union.
+    pub items: &'static [ItemSpec],
+}
+
+impl StreamSpec {
+    pub const fn new(
+        status: u16,
+        media_type: &'static str,
+        framing: Framing,
+        items: &'static [ItemSpec],
+    ) -> Self {
+        StreamSpec {
+            status,
+            media_type,
+            framing,
+            items,
+        }
+    }
+}
+
+/// One kind of item: its event name (tagged unions), and the schema its JSON data is
+/// checked against (relative to the operation, as [`crate::ParamSpec`]'s), `None` for
+/// text or undescribed data.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemSpec {
+    pub event: Option<&'static str>,
+    pub schema: Option<&'static str>,
+}
+
+impl ItemSpec {
+    pub const fn new(event: Option<&'static str>, schema: Option<&'static str>) -> Self {
+        ItemSpec { event, schema }
+    }
+}
+
+/// `response` with each item of its body checked against the operation's stream schemas,
+/// when it is the streamed answer. An item that fails is not sent: the stream ends there
+/// (with the chunk that held it) and the failure is logged with the item's number.
+pub(crate) fn checked(
+    spec: &crate::ApiSpec,
+    operation: &'static crate::OperationSpec,
+    response: Response,
+) -> Response {
+    let Some(stream) = operation.stream else {
+        return response;
+    };
+    let essence = |media: &str| {
+        media
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase()
+    };
+    let answered = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .map(essence);
+    if answered.as_deref() != Some(essence(stream.media_type).as_str()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let checker = Checker {
+        schemas: spec.schemas.clone(),
+        operation,
+        stream,
+        sse: nx1_stream::sse::Decoder::default(),
+        lines: nx1_stream::lines::Decoder::new(
+            if stream.framing == Framing::Seq {
+                Separator::RecordSeparator
+            } else {
+                Separator::Line
+            },
+            nx1_stream::DEFAULT_EVENT_LIMIT,
+        ),
+        count: 0,
+        failed: false,
+    };
+    let body = futures_util::StreamExt::scan(body.into_data_stream(), checker, |checker, chunk| {
+        let out = match chunk {
+            Ok(_) if checker.failed => None,
+            Ok(chunk) => match checker.check(&chunk) {
+                Ok(()) => Some(Ok(chunk)),
+                Err(message) => {
+                    tracing::error!(
+                        operation = checker.operation.id,
+                        "{message}; the stream ends before it"
+                    );
+                    checker.failed = true;
+                    None
+                }
+            },
+            Err(err) => Some(Err(err)),
+        };
+        std::future::ready(out)
+    });
+    Response::from_parts(parts, Body::from_stream(body))
+}
+
+struct Checker {
+    schemas: std::sync::Arc<crate::SchemaSet>,
+    operation: &'static crate::OperationSpec,
+    stream: StreamSpec,
+    sse: nx1_stream::sse::Decoder,
+    lines: nx1_stream::lines::Decoder,
+    count: u64,
+    failed: bool,
+}
+
+impl Checker {
+    fn check(&mut self, chunk: &[u8]) -> Result<(), String> {
+        let items: Vec<(Option<String>, String)> = if self.stream.framing == Framing::Sse {
+            let mut frames = Vec::new();
+            self.sse
+                .feed(chunk, &mut frames)
+                .map_err(|err| err.to_string())?;
+            frames
+                .into_iter()
+                .map(|frame| (frame.event, frame.data))
+                .collect()
+        } else {
+            let mut records = Vec::new();
+            self.lines
+                .feed(chunk, &mut records)
+                .map_err(|err| err.to_string())?;
+            records.into_iter().map(|record| (None, record)).collect()
+        };
+        for (event, data) in items {
+            self.count += 1;
+            self.item(event.as_deref(), &data).map_err(|why| {
+                format!(
+                    "streamed item {} does not match the spec: {why}",
+                    self.count
+                )
+            })?;
+        }
+        Ok(())
+    }
+
+    fn item(&self, event: Option<&str>, data: &str) -> Result<(), String> {
+        let tagged = self.stream.items.iter().any(|item| item.event.is_some());
+        let item = if tagged {
+            let name = event.unwrap_or("message");
+            self.stream
+                .items
+                .iter()
+                .find(|item| item.event == Some(name))
+                .ok_or_else(|| format!("no event named `{name}` is described"))?
+        } else {
+            match self.stream.items.first() {
+                Some(item) => item,
+                None => return Ok(()),
+            }
+        };
+        let Some(pointer) = item.schema else {
+            return Ok(());
+        };
+        let Some(schema) = self.schemas.of(self.operation, pointer) else {
+            return Ok(());
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(data).map_err(|err| format!("its data is not JSON ({err})"))?;
+        let mut errors = Vec::new();
+        self.schemas.validate(
+            schema,
+            &value,
+            crate::Source::Json,
+            &mut Vec::new(),
+            &mut errors,
+        );
+        match errors.first() {
+            None => Ok(()),
+            Some(error) => Err(format!(
+                "{} at {:?} ({} error(s))",
+                error.msg,
+                error.loc,
+                errors.len()
+            )),
+        }
+    }
+}
+
+/// A streamed answer of examples of each item the spec describes (each event of a tagged
+/// union in turn), `count` of them, with ids: what a mock answers a streamed operation with.
+pub fn examples(
+    schemas: &crate::SchemaSet,
+    operation: &'static crate::OperationSpec,
+    count: usize,
+) -> Option<Response> {
+    let stream = operation.stream?;
+    let mut data = Vec::new();
+    for item in stream.items {
+        let value = match item
+            .schema
+            .and_then(|pointer| schemas.of(operation, pointer))
+        {
+            Some(schema) => crate::example::example(schemas, schema),
+            None => serde_json::Value::String("example".into()),
+        };
+        data.push((item.event, value.to_string()));
+    }
+    if data.is_empty() {
+        data.push((None, "{}".to_owned()));
+    }
+    let items: Vec<(Option<&'static str>, String)> = (0..count)
+        .map(|index| data[index % data.len()].clone())
+        .collect();
+    let response = match stream.framing {
+        Framing::Sse => {
+            let events = items
+                .into_iter()
+                .enumerate()
+                .map(|(index, (event, data))| Event::new((event, data)).with_id(index.to_string()));
+            sse(
+                stream.status,
+                stream.media_type,
+                Events::new(futures_util::stream::iter(events)),
+                written,
+            )
+        }
+        Framing::Lines | Framing::Seq => records(
+            stream.status,
+            stream.media_type,
+            Records::new(futures_util::stream::iter(items)),
+            if stream.framing == Framing::Seq {
+                Separator::RecordSeparator
+            } else {
+                Separator::Line
+            },
+            written,
+        ),
+    };
+    Some(response)
+}
+
+/// An item already written: its event name and data.
+fn written(
+    item: &(Option<&'static str>, String),
+) -> Result<(Option<&'static str>, String), serde_json::Error> {
+    Ok(item.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

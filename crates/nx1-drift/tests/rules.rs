@@ -103,6 +103,33 @@ fn tagged(mapping: &[(&str, &str)]) -> Value {
     schema
 }
 
+/// `GET /items` answering 200 with a stream of events named `names` (OpenAPI 3.2's
+/// `itemSchema`), each event's data JSON of `data(name)`.
+fn feed(names: &[&str], data: impl Fn(&str) -> Value) -> Value {
+    let branches: Vec<Value> = names
+        .iter()
+        .map(|name| {
+            json!({"properties": {
+                "event": {"const": name},
+                "data": {"contentMediaType": "application/json", "contentSchema": data(name)},
+            }})
+        })
+        .collect();
+    let item = json!({
+        "type": "object",
+        "properties": {"event": {"type": "string"}, "data": {"type": "string"}},
+        "required": ["data"],
+        "oneOf": branches,
+    });
+    responses(
+        json!({"200": {"description": "ok", "content": {"text/event-stream": {"itemSchema": item}}}}),
+    )
+}
+
+fn a(_: &str) -> Value {
+    json!({"$ref": "#/components/schemas/A"})
+}
+
 fn secured(security: Value) -> Value {
     api(json!({"/items": {"get": {
         "operationId": "list_items", "security": security, "responses": ok()
@@ -305,8 +332,29 @@ fn cases() -> Vec<(Rule, Value, Value, DiffOptions)> {
         ),
         (
             ResponseMediaTypeRemoved,
-            responses(json_200),
+            responses(json_200.clone()),
             responses(text_200),
+            plain(),
+        ),
+        (
+            ResponseStreamAdded,
+            responses(json_200.clone()),
+            responses(json!({"200": {"description": "ok", "content": {
+                "application/json": {"schema": string()},
+                "text/event-stream": {"schema": string()},
+            }}})),
+            plain(),
+        ),
+        (
+            StreamEventAdded,
+            feed(&["a", "b"], a),
+            feed(&["a", "b", "c"], a),
+            plain(),
+        ),
+        (
+            StreamEventRemoved,
+            feed(&["a", "b", "c"], a),
+            feed(&["c", "a"], a),
             plain(),
         ),
         (
@@ -723,6 +771,33 @@ fn union_branches_pair_one_to_one_whatever_their_order() {
     assert!(
         !ids.contains(&"response-property-enum-value-removed"),
         "{found:#?}"
+    );
+}
+
+#[test]
+fn an_events_data_is_diffed_as_an_answer_and_the_order_of_events_is_no_change() {
+    let before = feed(&["a", "b"], a);
+    let reordered = feed(&["b", "a"], a);
+    assert!(changes(&before, &reordered, plain()).is_empty());
+    let after = feed(&["b", "a"], |name| {
+        if name == "b" {
+            json!({"$ref": "#/components/schemas/B"})
+        } else {
+            a(name)
+        }
+    });
+    let found = changes(&before, &after, plain());
+    assert!(
+        !found.is_empty()
+            && found
+                .iter()
+                .all(|change| change.rule.family() == Family::Schema),
+        "{found:?}"
+    );
+    // Named by the event whose data changed.
+    assert!(
+        found.iter().all(|change| change.message.contains("`b.")),
+        "{found:?}"
     );
 }
 

@@ -131,6 +131,9 @@ impl Side {
             value: value.clone(),
             text: String::new(),
         };
+        // Each stream read as its items, as the generated code reads it: what changes for
+        // a caller is an item's schema or an event of a named union, not the envelope.
+        nx1_codegen::mark_streams(&mut document.value);
         nx1_codegen::normalize_meaning(&mut document)
             .map_err(|err| DriftError::Spec(err.to_string()))?;
         let mut tidied = document.value.clone();

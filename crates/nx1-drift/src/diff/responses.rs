@@ -111,10 +111,13 @@ impl Differ<'_> {
                 );
                 continue;
             };
+            let new_media_at = format!("{new_at}/content/{}", escape(media));
+            if self.events(old_media, new_media, (&media_at, &new_media_at), status) {
+                continue;
+            }
             let empty = Value::Null;
             let old_schema = old_media.get("schema").unwrap_or(&empty).clone();
             let new_schema = new_media.get("schema").unwrap_or(&empty).clone();
-            let new_media_at = format!("{new_at}/content/{}", escape(media));
             self.schema(
                 Direction::Response,
                 &old_schema,
@@ -125,5 +128,69 @@ impl Differ<'_> {
                 0,
             );
         }
+        for media in new_content.keys() {
+            if !old_content.contains_key(media) && nx1_codegen::StreamFraming::of(media).is_some() {
+                self.report(
+                    Rule::ResponseStreamAdded,
+                    &format!("{at}/content"),
+                    format!("status {status} can now answer a stream of {media}"),
+                );
+            }
+        }
+    }
+
+    /// Streams of events named by a union on both sides: events added and removed by name,
+    /// and each kept event's data diffed as an answer. `false` when either side is not
+    /// such a union (its item schema is then diffed as any body).
+    fn events(
+        &mut self,
+        old_media: &Value,
+        new_media: &Value,
+        (at, new_at): (&str, &str),
+        status: &str,
+    ) -> bool {
+        let names = |media: &Value| -> Option<Vec<String>> {
+            let events = media.get(nx1_codegen::STREAM)?.get("events")?.as_array()?;
+            events
+                .iter()
+                .map(|event| event.get("name")?.as_str().map(str::to_owned))
+                .collect()
+        };
+        let (Some(old_names), Some(new_names)) = (names(old_media), names(new_media)) else {
+            return false;
+        };
+        let branch = |media: &Value, index: usize| {
+            media
+                .pointer(&format!("/schema/oneOf/{index}"))
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        for (old_index, name) in old_names.iter().enumerate() {
+            let Some(new_index) = new_names.iter().position(|known| known == name) else {
+                self.report(
+                    Rule::StreamEventRemoved,
+                    &format!("{at}/schema/oneOf/{old_index}"),
+                    format!("the stream of status {status} no longer has `{name}` events"),
+                );
+                continue;
+            };
+            self.schema(
+                Direction::Response,
+                &branch(old_media, old_index),
+                &branch(new_media, new_index),
+                format!("{at}/schema/oneOf/{old_index}"),
+                format!("{new_at}/schema/oneOf/{new_index}"),
+                name,
+                0,
+            );
+        }
+        for name in new_names.iter().filter(|name| !old_names.contains(name)) {
+            self.report(
+                Rule::StreamEventAdded,
+                &format!("{at}/schema"),
+                format!("the stream of status {status} has a new event, `{name}`"),
+            );
+        }
+        true
     }
 }

@@ -115,6 +115,12 @@ rules! {
         "an error callers handled is no longer documented";
     ResponseMediaTypeRemoved = "response-media-type-removed", Responses, Breaking, Info,
         "the client cannot read the answer it gets";
+    ResponseStreamAdded = "response-stream-added", Responses, Info, Warning,
+        "the client gains a method that reads the answer as a stream; a server may be asked for one";
+    StreamEventAdded = "stream-event-added", Responses, Breaking, Info,
+        "events of the new name fail to decode: the client's event union has no variant for them";
+    StreamEventRemoved = "stream-event-removed", Responses, Warning, Breaking,
+        "the event union loses a variant callers may match; a server must stop sending it";
     ResponseHeaderAdded = "response-header-added", Responses, Info, Warning,
         "a server must send it";
     ResponseHeaderRemoved = "response-header-removed", Responses, Warning, Info,

@@ -244,6 +244,10 @@ pub const NOT_MUTATED: &[&str] = &[
     "sunset-too-soon",
     // --strict-docs only.
     "operation-description-changed",
+    // Events named by a union (OpenAPI 3.2's `itemSchema`): no corpus spec has one to
+    // change; the rule tests cover them.
+    "stream-event-added",
+    "stream-event-removed",
     "discriminator-changed",
     "property-description-changed",
 ];
@@ -599,6 +603,36 @@ const MUTATIONS: &[Mutation] = &[
                     .as_object_mut()?;
                 let media = content.keys().next()?.clone();
                 content.shift_remove(&media);
+                Some(())
+            })
+        },
+    },
+    Mutation {
+        rule: Rule::ResponseStreamAdded,
+        inverse: Some(Rule::ResponseMediaTypeRemoved),
+        apply: |spec, rng| {
+            let streams = |r: &Value| {
+                r.get("content")
+                    .and_then(Value::as_object)
+                    .is_some_and(|c| {
+                        c.keys()
+                            .any(|media| nx1_codegen::StreamFraming::of(media).is_some())
+                    })
+            };
+            let candidates = responses(spec, |r| !streams(r))
+                .into_iter()
+                .filter(|(_, _, status)| status.starts_with('2'))
+                .collect();
+            let (path, method, status) = pick(rng, candidates)?;
+            mutate(spec, &path, &method, |after, op_at| {
+                let response = after
+                    .pointer_mut(&format!("{op_at}/responses/{}", escape(&status)))?
+                    .as_object_mut()?;
+                let content = response.entry("content").or_insert_with(|| json!({}));
+                content.as_object_mut()?.insert(
+                    "text/event-stream".into(),
+                    json!({"schema": {"type": "object"}}),
+                );
                 Some(())
             })
         },

@@ -841,6 +841,29 @@ fn properties_moved_into_an_allof_base_are_no_change() {
 }
 
 #[test]
+fn a_property_moved_into_a_base_keeps_the_meaning_of_its_own_all_of() {
+    // `list.items` is an allOf of its own; moving `list` into a base part must not leave
+    // it unflattened on one side only (a seed of the corpus invariant once found this).
+    let items = json!({"allOf": [
+        {"$ref": "#/components/schemas/B"},
+        {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}
+    ]});
+    let list = json!({"type": "array", "items": items});
+    let mut before = answer(json!({"$ref": "#/components/schemas/L"}));
+    before["components"]["schemas"]["L"] = json!({"type": "object",
+        "properties": {"list": list, "more": {"type": "boolean"}}, "required": ["list", "more"]});
+    let mut after = before.clone();
+    after["components"]["schemas"]["L"] = json!({"type": "object", "allOf": [
+        {"$ref": "#/components/schemas/LBase"},
+        {"type": "object", "properties": {"more": {"type": "boolean"}}, "required": ["more"]}
+    ]});
+    after["components"]["schemas"]["LBase"] =
+        json!({"type": "object", "properties": {"list": list}, "required": ["list"]});
+    let found = changes(&before, &after, plain());
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
 fn a_body_that_became_a_union_is_described_as_one() {
     let before = answer(json!({"$ref": "#/components/schemas/A"}));
     let after = answer(union(&["A", "B"]));

@@ -393,12 +393,15 @@ pub(super) fn flatten_all_of(root: &mut Value) -> BTreeMap<String, String> {
     if places.is_empty() {
         return origins;
     }
-    let snapshot = root.clone();
+    // Deepest first, each read from the document as flattened so far: an outer merge
+    // copies properties whose own `allOf`s are already flattened, wherever they came from
+    // (a property moved into a base part is then the same on both sides).
+    places.sort_by_key(|place| std::cmp::Reverse(place.matches('/').count()));
     for place in places {
-        let Some(schema) = snapshot.pointer(&place) else {
+        let Some(schema) = root.pointer(&place) else {
             continue;
         };
-        if let Some((merged, from)) = merged(&snapshot, schema, &place, 0)
+        if let Some((merged, from)) = merged(root, schema, &place, 0)
             && let Some(slot) = root.pointer_mut(&place)
         {
             *slot = Value::Object(merged);

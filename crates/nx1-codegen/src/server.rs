@@ -476,6 +476,31 @@ fn trait_method(index: usize, operation: &Operation) -> TokenStream {
         Auth::Optional => quote!(principal: ::std::option::Option<Self::Principal>,),
         Auth::None => quote!(),
     };
+    // An event stream's fallback learns where a reconnecting client stopped.
+    let resumed = operation
+        .stream
+        .as_ref()
+        .filter(|stream| stream.framing == Framing::Sse)
+        .and_then(|_| {
+            operation.params.iter().find(|param| {
+                param.location == Location::Header
+                    && param.api_name.eq_ignore_ascii_case("last-event-id")
+            })
+        })
+        .map(|param| {
+            let field = format_ident!("{}", param.field);
+            if param.required {
+                quote!(Some(request.#field.to_string()))
+            } else {
+                quote!(request.#field.as_ref().map(|id| id.to_string()))
+            }
+        });
+    let fallback = match resumed {
+        Some(last_event_id) => {
+            quote!(self.fallback_stream(&OPERATIONS[#index], #last_event_id))
+        }
+        None => quote!(self.fallback(&OPERATIONS[#index])),
+    };
     quote! {
         #[doc = #doc]
         fn #method_ident(
@@ -484,7 +509,7 @@ fn trait_method(index: usize, operation: &Operation) -> TokenStream {
             request: #request_ident,
         ) -> impl ::std::future::Future<Output = #response_ident> + Send {
             rt::serve::fallback_or(
-                self.fallback(&OPERATIONS[#index]),
+                #fallback,
                 #response_ident::Custom,
                 #response_ident::NotImplemented,
             )
@@ -538,6 +563,17 @@ fn trait_item(
                 operation: &'static #rt::OperationSpec,
             ) -> impl ::std::future::Future<Output = Option<#rt::axum::response::Response>> + Send {
                 async { None }
+            }
+
+            /// Answers an event-stream operation this implementation does not override,
+            /// resuming after `last_event_id` when the client sent one (a reconnection).
+            /// The default asks `fallback`.
+            fn fallback_stream(
+                &self,
+                operation: &'static #rt::OperationSpec,
+                last_event_id: Option<::std::string::String>,
+            ) -> impl ::std::future::Future<Output = Option<#rt::axum::response::Response>> + Send {
+                self.fallback(operation)
             }
 
             /// Answers a request the runtime refused before any method ran (`operation` is

@@ -333,7 +333,7 @@ impl streams_32::server::Api for FromSpec {
         &self,
         operation: &'static nx1_server_runtime::OperationSpec,
     ) -> Option<axum::response::Response> {
-        nx1_server_runtime::stream::examples(&self.0, operation, 7)
+        nx1_server_runtime::stream::examples(&self.0, operation, 7, None)
     }
 }
 
@@ -413,5 +413,53 @@ async fn the_router_stops_a_stream_before_an_item_the_spec_refuses() -> Result<(
         .collect()
         .await;
     ensure!(events.len() == 3, "{events:?}");
+    Ok(())
+}
+
+/// A mock of the 3.1 fixture: every operation from the spec, event streams resumed.
+struct StreamsFromSpec(nx1_server_runtime::SchemaSet);
+
+impl s::Api for StreamsFromSpec {
+    type Principal = ();
+
+    async fn authenticate(
+        &self,
+        _: nx1_server_runtime::Credentials,
+    ) -> Result<(), nx1_server_runtime::AuthError> {
+        Ok(())
+    }
+
+    async fn fallback_stream(
+        &self,
+        operation: &'static nx1_server_runtime::OperationSpec,
+        last_event_id: Option<String>,
+    ) -> Option<axum::response::Response> {
+        nx1_server_runtime::stream::examples(&self.0, operation, 6_000, last_event_id.as_deref())
+    }
+}
+
+#[tokio::test]
+async fn a_mocks_example_stream_resumes_through_dropped_connections_without_repeats() -> Result<()>
+{
+    let mock = StreamsFromSpec(nx1_server_runtime::SchemaSet::new(serde_json::from_str(
+        s::SPEC_JSON,
+    )?));
+    let (url, connections) = cutting_proxy(listen(s::router(mock)).await?).await?;
+    let client = streams::client::Client::new(&url);
+    let mut stream = client.run_events(&uuid::Uuid::nil()).await?.into_inner();
+    let mut next = 0u64;
+    while let Some(event) = stream.next().await {
+        let event = event?;
+        ensure!(
+            event.id == Some(next.to_string()),
+            "example {next} lost or repeated: {event:?}"
+        );
+        next += 1;
+    }
+    ensure!(next == 6_000, "{next} examples");
+    ensure!(
+        connections.load(Ordering::SeqCst) > 1,
+        "no connection was cut"
+    );
     Ok(())
 }

@@ -254,7 +254,7 @@ impl nx1_server::Nx1Api for Mock {
     ) -> Option<axum::response::Response> {
         // An operation that answers only a stream streams examples of its items.
         if operation.success.is_none() && operation.stream.is_some() {
-            return nx1_server_runtime::stream::examples(&self.inner.schemas, operation, 10);
+            return nx1_server_runtime::stream::examples(&self.inner.schemas, operation, 10, None);
         }
         let (status, pointer) = operation.success?;
         let schema = self.inner.schemas.of(operation, pointer)?;
@@ -264,6 +264,16 @@ impl nx1_server::Nx1Api for Mock {
             status,
             axum::Json(body),
         )))
+    }
+
+    async fn fallback_stream(
+        &self,
+        operation: &'static OperationSpec,
+        last_event_id: Option<String>,
+    ) -> Option<axum::response::Response> {
+        // Resumed where the client stopped: no example event twice.
+        let schemas = &self.inner.schemas;
+        nx1_server_runtime::stream::examples(schemas, operation, 10, last_event_id.as_deref())
     }
 
     async fn get_training_job_statuses(

@@ -423,12 +423,17 @@ impl Checker {
 }
 
 /// A streamed answer of examples of each item the spec describes (each event of a tagged
-/// union in turn), `count` of them, with ids: what a mock answers a streamed operation with.
+/// union in turn), `count` of them, with ids `0`, `1`, …: what a mock answers a streamed
+/// operation with. `after` (a reconnection's `Last-Event-ID`) starts after that id.
 pub fn examples(
     schemas: &crate::SchemaSet,
     operation: &'static crate::OperationSpec,
     count: usize,
+    after: Option<&str>,
 ) -> Option<Response> {
+    let start = after
+        .and_then(|id| id.parse::<usize>().ok())
+        .map_or(0, |id| id + 1);
     let stream = operation.stream?;
     let mut data = Vec::new();
     for item in stream.items {
@@ -444,15 +449,14 @@ pub fn examples(
     if data.is_empty() {
         data.push((None, "{}".to_owned()));
     }
-    let items: Vec<(Option<&'static str>, String)> = (0..count)
-        .map(|index| data[index % data.len()].clone())
+    let items: Vec<(usize, (Option<&'static str>, String))> = (start..count)
+        .map(|index| (index, data[index % data.len()].clone()))
         .collect();
     let response = match stream.framing {
         Framing::Sse => {
             let events = items
                 .into_iter()
-                .enumerate()
-                .map(|(index, (event, data))| Event::new((event, data)).with_id(index.to_string()));
+                .map(|(index, item)| Event::new(item).with_id(index.to_string()));
             sse(
                 stream.status,
                 stream.media_type,
@@ -463,7 +467,9 @@ pub fn examples(
         Framing::Lines | Framing::Seq => records(
             stream.status,
             stream.media_type,
-            Records::new(futures_util::stream::iter(items)),
+            Records::new(futures_util::stream::iter(
+                items.into_iter().map(|(_, item)| item),
+            )),
             if stream.framing == Framing::Seq {
                 Separator::RecordSeparator
             } else {

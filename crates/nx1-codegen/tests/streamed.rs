@@ -463,3 +463,60 @@ async fn a_mocks_example_stream_resumes_through_dropped_connections_without_repe
     );
     Ok(())
 }
+
+/// Set when the handler's stream is dropped.
+struct DropFlag(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+struct Endless(Arc<std::sync::atomic::AtomicBool>);
+
+impl s::Api for Endless {
+    type Principal = ();
+
+    async fn authenticate(
+        &self,
+        _: nx1_server_runtime::Credentials,
+    ) -> Result<(), nx1_server_runtime::AuthError> {
+        Ok(())
+    }
+
+    async fn run_events(&self, _: s::RunEventsRequest) -> s::RunEventsResponse {
+        let flag = DropFlag(self.0.clone());
+        let events = futures::stream::unfold((0u64, flag), |(n, flag)| async move {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            Some((
+                Event::new(run_event(n)).with_id(n.to_string()),
+                (n + 1, flag),
+            ))
+        });
+        s::RunEventsResponse::OkStream(Events::new(events))
+    }
+}
+
+#[tokio::test]
+async fn dropping_the_clients_stream_stops_the_servers() -> Result<()> {
+    let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let url = format!(
+        "http://{}",
+        listen(s::router(Endless(dropped.clone()))).await?
+    );
+    let client = streams::client::Client::new(&url);
+    let mut stream = client.run_events(&uuid::Uuid::nil()).await?.into_inner();
+    for _ in 0..3 {
+        stream.next().await.transpose()?;
+    }
+    ensure!(!dropped.load(Ordering::SeqCst));
+    drop(stream);
+    for _ in 0..200 {
+        if dropped.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    anyhow::bail!("the handler's stream was still running 2 s after the client dropped its own")
+}

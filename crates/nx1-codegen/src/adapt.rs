@@ -62,13 +62,18 @@ pub fn adapt(origin: &str, root: &mut Value, model: &[Operation]) -> Result<Adap
             let rest_path = crate::spec::PathTemplate::parse(path)
                 .rest_param()
                 .is_some();
-            // progenitor calls `reqwest::Client::<method>()`, which OPTIONS and TRACE lack.
-            let unusual_method = matches!(method, "options" | "trace");
+            // progenitor calls `reqwest::Client::<method>()`, which OPTIONS, TRACE and
+            // QUERY lack.
+            let unusual_method = matches!(method, "options" | "trace" | "query");
             let set_aside = match body.clone() {
                 Some((kind, media_type))
                     if matches!(kind, MediaKind::Multipart | MediaKind::Raw(_)) || rest_path =>
                 {
                     Some(context.describe_custom(path, method, operation, &kind, &media_type)?)
+                }
+                // QUERY is new: its JSON body is typed from the start.
+                Some(_) if method == "query" => {
+                    Some(context.describe_typed(path, method, operation, &body)?)
                 }
                 Some((kind, media_type)) if unusual_method => {
                     Some(context.describe_custom(path, method, operation, &kind, &media_type)?)
@@ -89,12 +94,12 @@ pub fn adapt(origin: &str, root: &mut Value, model: &[Operation]) -> Result<Adap
                     (Some(custom), None)
                 }
                 (None, Some(stream)) if only_streams => {
-                    let mut custom = context.describe_streamed(path, method, operation, &body)?;
+                    let mut custom = context.describe_typed(path, method, operation, &body)?;
                     custom.stream = Some(stream);
                     (Some(custom), None)
                 }
                 (set_aside, Some(stream)) => {
-                    let mut custom = context.describe_streamed(path, method, operation, &body)?;
+                    let mut custom = context.describe_typed(path, method, operation, &body)?;
                     custom.operation.name = context.stream_method_name(&custom.operation.name);
                     custom.stream = Some(stream);
                     (set_aside, Some(custom))
@@ -533,8 +538,8 @@ impl Context<'_> {
         candidate
     }
 
-    /// A method for a streamed answer: the body typed when it is JSON.
-    fn describe_streamed(
+    /// A method of our own whose JSON body is typed (streamed answers, QUERY).
+    fn describe_typed(
         &mut self,
         path: &str,
         method: &str,

@@ -384,8 +384,19 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
         .as_ref()
         .is_some_and(|stream| stream.framing == Framing::Sse)
         .then(|| quote!(let again = request.try_clone();));
-    // `request(Method, …)` serves every method; reqwest has no `options` or `trace` helper.
-    let method_ident = format_ident!("{}", model.method.to_ascii_uppercase());
+    // `request(Method, …)` serves every method; reqwest has no `options` or `trace` helper,
+    // and no constant for an extension method such as QUERY.
+    let upper = model.method.to_ascii_uppercase();
+    let http_method = if matches!(
+        upper.as_str(),
+        "GET" | "PUT" | "POST" | "DELETE" | "OPTIONS" | "HEAD" | "PATCH" | "TRACE"
+    ) {
+        let ident = format_ident!("{}", upper);
+        quote!(::reqwest::Method::#ident)
+    } else {
+        let bytes = proc_macro2::Literal::byte_string(upper.as_bytes());
+        quote!(::reqwest::Method::from_bytes(#bytes).map_err(|err| Error::InvalidRequest(err.to_string()))?)
+    };
     let arms = status_arms(operation)?;
     let header_count = 1 + operation
         .params
@@ -409,7 +420,7 @@ fn method(operation: &CustomOperation) -> Result<TokenStream, String> {
             #[allow(unused_mut)]
             let mut request = self
                 .client
-                .request(::reqwest::Method::#method_ident, url)
+                .request(#http_method, url)
                 #accept
                 #body_call
                 #(#queries)*

@@ -28,7 +28,7 @@ pub const KEYWORDS: [&str; 52] = [
 
 /// Method names an operation cannot take: progenitor's `Client` methods, the hand-written
 /// client layer's, and the generated server trait's hooks.
-pub const RESERVED_METHODS: [&str; 11] = [
+pub const RESERVED_METHODS: [&str; 12] = [
     "new",
     "new_with_client",
     "baseurl",
@@ -38,6 +38,7 @@ pub const RESERVED_METHODS: [&str; 11] = [
     "builder",
     "authenticate",
     "fallback",
+    "fallback_stream",
     "reject",
     "router",
 ];

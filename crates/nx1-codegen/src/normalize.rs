@@ -60,6 +60,7 @@ pub fn normalize(doc: &mut Document) -> Result<Vec<Note>, SpecError> {
         origin: &doc.origin,
         notes: Vec::new(),
         for_rust: true,
+        v32: doc.version == crate::load::Version::V32,
     };
     normalizer.document(&mut doc.value)?;
     Ok(normalizer.notes)
@@ -73,6 +74,7 @@ pub fn normalize_meaning(doc: &mut Document) -> Result<Vec<Note>, SpecError> {
         origin: &doc.origin,
         notes: Vec::new(),
         for_rust: false,
+        v32: doc.version == crate::load::Version::V32,
     };
     normalizer.document(&mut doc.value)?;
     Ok(normalizer.notes)
@@ -83,6 +85,8 @@ struct Normalizer<'a> {
     notes: Vec<Note>,
     /// Also take the lossy steps generated Rust needs.
     for_rust: bool,
+    /// An OpenAPI 3.2 document: `query` is an operation.
+    v32: bool,
 }
 
 impl Normalizer<'_> {
@@ -255,14 +259,18 @@ impl Normalizer<'_> {
                 self.operation(operation, &child(pointer, method))?;
             }
         }
-        // OpenAPI 3.2's QUERY method and methods of any name: no generator here sends them.
-        for key in ["query", "additionalOperations"] {
-            if map.remove(key).is_some() {
-                self.note(
-                    &child(pointer, key),
-                    format!("`{key}` (OpenAPI 3.2) operations are not generated yet; dropped"),
-                );
-            }
+        if !self.v32 && map.remove("query").is_some() {
+            self.note(
+                &child(pointer, "query"),
+                "`query` is an operation only from OpenAPI 3.2 on; dropped",
+            );
+        }
+        // OpenAPI 3.2's methods of any name: no generator here sends them yet.
+        if map.remove("additionalOperations").is_some() {
+            self.note(
+                &child(pointer, "additionalOperations"),
+                "`additionalOperations` (OpenAPI 3.2) are not generated yet; dropped",
+            );
         }
         Ok(())
     }

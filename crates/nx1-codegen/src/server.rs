@@ -666,7 +666,10 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(own, ["authenticate", "fallback", "reject"]);
+        assert_eq!(
+            own,
+            ["authenticate", "fallback", "fallback_stream", "reject"]
+        );
         for name in &own {
             assert!(
                 crate::names::RESERVED_METHODS.contains(&name.as_str()),

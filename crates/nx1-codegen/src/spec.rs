@@ -31,9 +31,10 @@ impl Note {
     }
 }
 
-/// The operations a path item can hold, as the spec spells them.
-pub const HTTP_METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+/// The operations a path item can hold, as the spec spells them (`query` since OpenAPI 3.2;
+/// normalising drops it from older documents, where it means nothing).
+pub const HTTP_METHODS: [&str; 9] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace", "query",
 ];
 
 /// Path parameters that, last in a path, take the rest of it: FastAPI's `{name:path}`,

@@ -128,6 +128,17 @@ impl streams_32::server::Api for Feed {
         ];
         streams_32::server::FeedResponse::OkStream(Events::new(futures::stream::iter(events)))
     }
+
+    async fn search(
+        &self,
+        request: streams_32::server::SearchRequest,
+    ) -> streams_32::server::SearchResponse {
+        let symbol = request.body.symbol;
+        streams_32::server::SearchResponse::Ok(streams_32::server::types::Price {
+            symbol,
+            cents: 1,
+        })
+    }
 }
 
 async fn listen(router: axum::Router) -> Result<std::net::SocketAddr> {
@@ -519,4 +530,26 @@ async fn dropping_the_clients_stream_stops_the_servers() -> Result<()> {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     anyhow::bail!("the handler's stream was still running 2 s after the client dropped its own")
+}
+
+#[tokio::test]
+async fn a_3_2_query_operation_sends_its_typed_body_with_the_query_method() -> Result<()> {
+    let url = format!("http://{}", listen(streams_32::server::router(Feed)).await?);
+    let client = streams_32::client::Client::new(&url);
+    let body = streams_32::client::types::SearchBody {
+        symbol: "NX1".into(),
+    };
+    let price = client.search(&body).await?.into_inner();
+    ensure!(price.symbol == "NX1" && price.cents == 1, "{price:?}");
+    // The router holds QUERY to the spec like any method: a body without `symbol` is a 422.
+    let refused = reqwest::Client::new()
+        .request(
+            reqwest::Method::from_bytes(b"QUERY")?,
+            format!("{url}/search"),
+        )
+        .json(&serde_json::json!({}))
+        .send()
+        .await?;
+    ensure!(refused.status() == 422, "{}", refused.status());
+    Ok(())
 }

@@ -80,8 +80,8 @@ impl std::hash::Hasher for Fnv {
 type BuildFnv = std::hash::BuildHasherDefault<Fnv>;
 
 /// The methods an OpenAPI path item can hold, as a request line spells them.
-pub const METHODS: [&str; 8] = [
-    "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE",
+pub const METHODS: [&str; 9] = [
+    "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE", "QUERY",
 ];
 
 impl RouteTable {

@@ -65,21 +65,12 @@ pub fn adapt(origin: &str, root: &mut Value, model: &[Operation]) -> Result<Adap
             // progenitor calls `reqwest::Client::<method>()`, which OPTIONS, TRACE and
             // QUERY lack.
             let unusual_method = matches!(method, "options" | "trace" | "query");
-            let set_aside = match body.clone() {
-                Some((kind, media_type))
-                    if matches!(kind, MediaKind::Multipart | MediaKind::Raw(_)) || rest_path =>
-                {
-                    Some(context.describe_custom(path, method, operation, &kind, &media_type)?)
+            let set_aside = match &body {
+                Some((MediaKind::Multipart | MediaKind::Raw(_), _)) => {
+                    Some(context.describe_custom(path, method, operation, &body)?)
                 }
-                // QUERY is new: its JSON body is typed from the start.
-                Some(_) if method == "query" => {
-                    Some(context.describe_typed(path, method, operation, &body)?)
-                }
-                Some((kind, media_type)) if unusual_method => {
-                    Some(context.describe_custom(path, method, operation, &kind, &media_type)?)
-                }
-                None if rest_path || unusual_method => {
-                    Some(context.describe_custom(path, method, operation, &MediaKind::Json, "")?)
+                _ if rest_path || unusual_method => {
+                    Some(context.describe_custom(path, method, operation, &body)?)
                 }
                 _ => None,
             };
@@ -94,12 +85,12 @@ pub fn adapt(origin: &str, root: &mut Value, model: &[Operation]) -> Result<Adap
                     (Some(custom), None)
                 }
                 (None, Some(stream)) if only_streams => {
-                    let mut custom = context.describe_typed(path, method, operation, &body)?;
+                    let mut custom = context.describe_custom(path, method, operation, &body)?;
                     custom.stream = Some(stream);
                     (Some(custom), None)
                 }
                 (set_aside, Some(stream)) => {
-                    let mut custom = context.describe_typed(path, method, operation, &body)?;
+                    let mut custom = context.describe_custom(path, method, operation, &body)?;
                     custom.operation.name = context.stream_method_name(&custom.operation.name);
                     custom.stream = Some(stream);
                     (set_aside, Some(custom))
@@ -538,34 +529,14 @@ impl Context<'_> {
         candidate
     }
 
-    /// A method of our own whose JSON body is typed (streamed answers, QUERY).
-    fn describe_typed(
-        &mut self,
-        path: &str,
-        method: &str,
-        operation: &Map<String, Value>,
-        body: &Option<(MediaKind, String)>,
-    ) -> Result<CustomOperation, SpecError> {
-        let typed = self
-            .model_of(path, method)
-            .and_then(|model| model.body.as_ref())
-            .filter(|body| body.kind == MediaKind::Json)
-            .and_then(|body| body.ty.clone());
-        let (kind, media_type) = body.clone().unwrap_or((MediaKind::Json, String::new()));
-        let mut custom = self.describe_custom(path, method, operation, &kind, &media_type)?;
-        if let Some(ty) = typed {
-            custom.body = Body::Json { ty };
-        }
-        Ok(custom)
-    }
-
+    /// An operation for a method of our own. A JSON body is typed as the model types it;
+    /// any other is sent as bytes of its media type.
     fn describe_custom(
         &mut self,
         path: &str,
         method: &str,
         operation: &Map<String, Value>,
-        kind: &MediaKind,
-        media_type: &str,
+        body: &Option<(MediaKind, String)>,
     ) -> Result<CustomOperation, SpecError> {
         let Some(model) = self
             .model
@@ -578,12 +549,17 @@ impl Context<'_> {
                 "the operation has no description; please report this spec",
             ));
         };
-        let body = match kind {
-            MediaKind::Multipart => multipart_body(model),
-            // Only a rest-of-path operation comes here with no body at all.
-            MediaKind::Json if media_type.is_empty() => Body::None,
-            _ => Body::Raw {
-                content_type: media_type.to_owned(),
+        let typed = model
+            .body
+            .as_ref()
+            .filter(|body| body.kind == MediaKind::Json)
+            .and_then(|body| body.ty.clone());
+        let body = match (body, typed) {
+            (None, _) => Body::None,
+            (Some((MediaKind::Multipart, _)), _) => multipart_body(model),
+            (Some((MediaKind::Json, _)), Some(ty)) => Body::Json { ty },
+            (Some((_, media_type)), _) => Body::Raw {
+                content_type: media_type.clone(),
             },
         };
         Ok(describe(model, operation, body, &mut self.types))

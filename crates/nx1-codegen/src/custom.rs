@@ -556,10 +556,7 @@ fn success_arms(operation: &CustomOperation) -> Vec<TokenStream> {
         .statuses
         .iter()
         .map(|status| {
-            let pattern = match status.parse::<u16>() {
-                Ok(code) => quote!(#code),
-                Err(_) => quote!(200..=299),
-            };
+            let pattern = status_pattern(status, quote!(200..=299));
             let decode = match &operation.success.kind {
                 Payload::Json(_) => quote!(ResponseValue::from_response(response).await),
                 Payload::Raw(_) => quote!(Ok(ResponseValue::stream(response))),
@@ -574,16 +571,8 @@ fn error_arms(operation: &CustomOperation) -> Vec<TokenStream> {
     let mut arms = Vec::new();
     let mut error_has_default = false;
     for status in &operation.error.statuses {
-        let pattern = if let Ok(code) = status.parse::<u16>() {
-            quote!(#code)
-        } else if status == "default" {
-            error_has_default = true;
-            quote!(_)
-        } else {
-            let base = status[..1].parse::<u16>().unwrap_or(5) * 100;
-            let top = base + 99;
-            quote!(#base..=#top)
-        };
+        error_has_default |= status == "default";
+        let pattern = status_pattern(status, quote!(_));
         let decode = match &operation.error.kind {
             Payload::Json(_) => {
                 quote!(Err(Error::ErrorResponse(
@@ -609,14 +598,16 @@ fn outcome_type(outcome: &Outcome) -> Result<TokenStream, String> {
     })
 }
 
-fn status_pattern(status: &str) -> TokenStream {
-    match status.parse::<u16>() {
-        Ok(code) => quote!(#code),
-        Err(_) => {
-            let base = status[..1].parse::<u16>().unwrap_or(2) * 100;
-            let top = base + 99;
+/// The match pattern of a response key: a code, a range (`4XX`), or for `default` the
+/// pattern the caller gives (every success, or anything at all).
+fn status_pattern(status: &str, default: TokenStream) -> TokenStream {
+    match Status::parse(status) {
+        Some(Status::Code(code)) => quote!(#code),
+        Some(Status::Range(hundreds)) => {
+            let (base, top) = (hundreds * 100, hundreds * 100 + 99);
             quote!(#base..=#top)
         }
+        Some(Status::Default) | None => default,
     }
 }
 
@@ -678,14 +669,14 @@ fn stream_type(stream: &Stream) -> Result<TokenStream, String> {
 /// stream of an idempotent operation resumes a dropped connection; others only when the
 /// caller opts in (a resumed POST may start its work again).
 fn stream_arm(operation: &Operation, stream: &Stream) -> Result<TokenStream, String> {
-    let pattern = status_pattern(&stream.status);
+    let pattern = status_pattern(&stream.status, quote!(200..=299));
     let operation_id = &operation.name;
     let decode = item_decoder(&stream.item, &quote!(::nx1_stream))?;
-    let built = match stream.framing {
-        Framing::Sse => {
+    let built = match stream.framing.separator() {
+        None => {
             let idempotent = matches!(
                 operation.method.as_str(),
-                "get" | "head" | "put" | "delete" | "options" | "trace"
+                "get" | "head" | "put" | "delete" | "options" | "trace" | "query"
             );
             let resume = if idempotent {
                 quote!(Some(::nx1_stream::Resume::default()))
@@ -697,14 +688,14 @@ fn stream_arm(operation: &Operation, stream: &Stream) -> Result<TokenStream, Str
                     .resumable(self.client.clone(), again, #resume)
             }
         }
-        Framing::Lines => quote! {
-            ::nx1_stream::ItemStream::new(#operation_id, response, ::nx1_stream::Separator::Line, #decode)
-        },
-        Framing::Seq => quote! {
-            ::nx1_stream::ItemStream::new(
-                #operation_id, response, ::nx1_stream::Separator::RecordSeparator, #decode,
-            )
-        },
+        Some(separator) => {
+            let separator = format_ident!("{}", separator);
+            quote! {
+                ::nx1_stream::ItemStream::new(
+                    #operation_id, response, ::nx1_stream::Separator::#separator, #decode,
+                )
+            }
+        }
     };
     Ok(quote! {
         #pattern => {

@@ -43,5 +43,5 @@ pub use normalize::{normalize, normalize_meaning};
 pub use server::ServerConfig;
 pub use soundness::findings as soundness_findings;
 pub use spec::Note;
-pub use streams::{Framing as StreamFraming, STREAM, mark as mark_streams};
+pub use streams::{Framing as StreamFraming, Marked as MarkedStream, mark as mark_streams};
 pub use tidy::{OperationName, tidy};

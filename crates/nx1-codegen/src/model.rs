@@ -12,7 +12,7 @@ use crate::names::{Allocator, sanitize_pascal, sanitize_snake};
 use crate::pointer::{self, child, follow};
 use crate::security::SecurityTable;
 use crate::spec::MediaKind;
-use crate::streams::{Data, Framing, STREAM};
+use crate::streams::{Data, Framing, Marked};
 use crate::tidy::OperationName;
 
 /// A pointer that resolves to nothing: the runtime validates nothing against it.
@@ -121,9 +121,6 @@ pub struct Stream {
     pub media_type: String,
     pub framing: Framing,
     pub item: StreamItem,
-    /// Pointer of the item's declared schema (`itemSchema` or `schema`) in the original
-    /// document.
-    pub schema: String,
     /// What each item is checked against: per event name for a tagged union, else one
     /// entry; the pointer (in the original document) of a JSON item's schema.
     pub checks: Vec<(Option<String>, Option<String>)>,
@@ -200,6 +197,17 @@ impl Operation {
     pub fn pointer(&self) -> String {
         pointer::operation(&self.path, &self.method)
     }
+
+    /// The `Last-Event-ID` header parameter, declared or added for an event stream.
+    pub fn last_event_id(&self) -> Option<&Param> {
+        last_event_id(&self.params)
+    }
+}
+
+fn last_event_id(params: &[Param]) -> Option<&Param> {
+    params.iter().find(|param| {
+        param.location == Location::Header && param.api_name.eq_ignore_ascii_case("last-event-id")
+    })
 }
 
 /// `schema` without `nullable`: an absent parameter or form field is the only null there
@@ -400,10 +408,7 @@ impl Resolver<'_> {
         if stream
             .as_ref()
             .is_some_and(|stream| stream.framing == Framing::Sse)
-            && !params.iter().any(|param| {
-                param.location == Location::Header
-                    && param.api_name.eq_ignore_ascii_case("last-event-id")
-            })
+            && last_event_id(&params).is_none()
         {
             params.push(Param {
                 api_name: "Last-Event-ID".into(),
@@ -586,60 +591,40 @@ fn stream(op: &OperationName, operation: &Value, mapper: &mut TypeMapper) -> Opt
             continue;
         };
         for (media_type, media) in content {
-            let Some(description) = media.get(STREAM) else {
+            let Some(marked) = Marked::of(media) else {
                 continue;
             };
-            let text = |key: &str| description.get(key).and_then(Value::as_str).unwrap_or("");
-            let framing = Framing::parse(text("framing"))?;
             let schema = media.get("schema").cloned().unwrap_or_else(|| json!({}));
-            let hint = format!("{}_item", op.name);
-            let item = match description.get("events").and_then(Value::as_array) {
-                Some(events) => {
-                    let mut variants = Allocator::default().separated_by("_");
-                    let events = events
-                        .iter()
-                        .enumerate()
-                        .map(|(index, event)| {
-                            let name = event.get("name").and_then(Value::as_str).unwrap_or("");
-                            let data = Data::parse(
-                                event.get("data").and_then(Value::as_str).unwrap_or(""),
-                            );
-                            let branch = schema
-                                .pointer(&format!("/oneOf/{index}"))
-                                .cloned()
-                                .unwrap_or_else(|| json!({}));
-                            let hint = format!("{}_{name}_event", op.name);
-                            TaggedEvent {
-                                name: name.to_owned(),
-                                variant: variants.allocate(&[sanitize_pascal(name)]),
-                                item: stream_item(data, &branch, &hint, mapper),
-                            }
-                        })
-                        .collect();
-                    StreamItem::Tagged {
-                        name: sanitize_pascal(&format!("{}_event", op.name)),
-                        events,
-                    }
+            let (item, checks) = if marked.events.is_empty() {
+                let hint = format!("{}_item", op.name);
+                let item = stream_item(marked.data, &schema, &hint, mapper);
+                (item, vec![(None, marked.item)])
+            } else {
+                let mut variants = Allocator::default().separated_by("_");
+                let mut events = Vec::new();
+                let mut checks = Vec::new();
+                for (index, event) in marked.events.into_iter().enumerate() {
+                    let branch = schema
+                        .pointer(&format!("/oneOf/{index}"))
+                        .cloned()
+                        .unwrap_or_else(|| json!({}));
+                    let hint = format!("{}_{}_event", op.name, event.name);
+                    events.push(TaggedEvent {
+                        variant: variants.allocate(&[sanitize_pascal(&event.name)]),
+                        item: stream_item(event.data, &branch, &hint, mapper),
+                        name: event.name.clone(),
+                    });
+                    checks.push((Some(event.name), event.schema));
                 }
-                None => stream_item(Data::parse(text("data")), &schema, &hint, mapper),
-            };
-            let pointer_of = |value: &Value, key: &str| {
-                value.get(key).and_then(Value::as_str).map(str::to_owned)
-            };
-            let checks = match description.get("events").and_then(Value::as_array) {
-                Some(events) => events
-                    .iter()
-                    .map(|event| (pointer_of(event, "name"), pointer_of(event, "schema")))
-                    .collect(),
-                None => vec![(None, pointer_of(description, "item"))],
+                let name = sanitize_pascal(&format!("{}_event", op.name));
+                (StreamItem::Tagged { name, events }, checks)
             };
             return Some(Stream {
                 checks,
                 status: status.clone(),
                 media_type: media_type.clone(),
-                framing,
+                framing: marked.framing,
                 item,
-                schema: text("pointer").to_owned(),
             });
         }
     }

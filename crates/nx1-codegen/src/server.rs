@@ -180,14 +180,7 @@ fn operation_data(operation: &Operation, rt: &TokenStream) -> TokenStream {
     if let Some(stream) = &operation.stream {
         let code = stream.status.parse::<u16>().unwrap_or(200);
         let media_type = &stream.media_type;
-        let framing = format_ident!(
-            "{}",
-            match stream.framing {
-                Framing::Sse => "Sse",
-                Framing::Lines => "Lines",
-                Framing::Seq => "Seq",
-            }
-        );
+        let framing = format_ident!("{}", stream.framing.variant());
         let items = stream.checks.iter().map(|(event, schema)| {
             let event = match event {
                 Some(event) => quote!(Some(#event)),
@@ -405,17 +398,13 @@ fn response_enum(operation: &Operation, rt: &TokenStream) -> Result<TokenStream,
             let item = crate::custom::item_type(&stream.item)?;
             let encode = crate::custom::item_encoder(&stream.item, &quote!(#rt::nx1_stream))?;
             let media_type = &stream.media_type;
-            let (ty, write) = match stream.framing {
-                Framing::Sse => (
+            let (ty, write) = match stream.framing.separator() {
+                None => (
                     quote!(#rt::stream::Events<#item>),
                     quote!(#rt::stream::sse(#code, #media_type, items, #encode)),
                 ),
-                Framing::Lines | Framing::Seq => {
-                    let separator = if stream.framing == Framing::Lines {
-                        quote!(Line)
-                    } else {
-                        quote!(RecordSeparator)
-                    };
+                Some(separator) => {
+                    let separator = format_ident!("{}", separator);
                     (
                         quote!(#rt::stream::Records<#item>),
                         quote!(#rt::stream::records(
@@ -481,12 +470,7 @@ fn trait_method(index: usize, operation: &Operation) -> TokenStream {
         .stream
         .as_ref()
         .filter(|stream| stream.framing == Framing::Sse)
-        .and_then(|_| {
-            operation.params.iter().find(|param| {
-                param.location == Location::Header
-                    && param.api_name.eq_ignore_ascii_case("last-event-id")
-            })
-        })
+        .and_then(|_| operation.last_event_id())
         .map(|param| {
             let field = format_ident!("{}", param.field);
             if param.required {

@@ -190,15 +190,20 @@ pub enum MediaKind {
     Raw(String),
 }
 
+/// `media_type` without parameters, lower-case: `Text/Plain; charset=utf-8` → `text/plain`.
+pub fn media_essence(media_type: &str) -> String {
+    media_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
 impl MediaKind {
     /// The kind of `media_type`, parameters and case ignored.
     pub fn of(media_type: &str) -> MediaKind {
-        let essence = media_type
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
+        let essence = media_essence(media_type);
         match essence.as_str() {
             "application/json" => MediaKind::Json,
             "application/x-www-form-urlencoded" => MediaKind::FormUrlencoded,

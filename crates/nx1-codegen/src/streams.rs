@@ -17,6 +17,8 @@
 
 use serde_json::{Map, Value, json};
 
+use serde::{Deserialize, Serialize};
+
 use crate::pointer::{self, child};
 use crate::spec::{HTTP_METHODS, Note, Status};
 
@@ -24,7 +26,8 @@ use crate::spec::{HTTP_METHODS, Note, Status};
 pub const STREAM: &str = "x-nx1-stream";
 
 /// How the items of a stream are separated on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Framing {
     Sse,
     Lines,
@@ -34,13 +37,7 @@ pub enum Framing {
 impl Framing {
     /// The framing of `media_type`, if it is a stream.
     pub fn of(media_type: &str) -> Option<Framing> {
-        let essence = media_type
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
-        Some(match essence.as_str() {
+        Some(match crate::spec::media_essence(media_type).as_str() {
             "text/event-stream" => Framing::Sse,
             "application/jsonl"
             | "application/x-ndjson"
@@ -51,23 +48,28 @@ impl Framing {
         })
     }
 
-    pub fn as_str(self) -> &'static str {
+    /// The variant of `nx1_stream::Framing` generated code names.
+    pub fn variant(self) -> &'static str {
         match self {
-            Framing::Sse => "sse",
-            Framing::Lines => "lines",
-            Framing::Seq => "seq",
+            Framing::Sse => "Sse",
+            Framing::Lines => "Lines",
+            Framing::Seq => "Seq",
         }
     }
 
-    pub fn parse(text: &str) -> Option<Framing> {
-        [Framing::Sse, Framing::Lines, Framing::Seq]
-            .into_iter()
-            .find(|framing| framing.as_str() == text)
+    /// The variant of `nx1_stream::Separator` that splits its records, when it has records.
+    pub fn separator(self) -> Option<&'static str> {
+        match self {
+            Framing::Sse => None,
+            Framing::Lines => Some("Line"),
+            Framing::Seq => Some("RecordSeparator"),
+        }
     }
 }
 
 /// What an event's data (or a record) holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Data {
     /// JSON of the item schema.
     Json,
@@ -77,86 +79,122 @@ pub enum Data {
     Any,
 }
 
-impl Data {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Data::Json => "json",
-            Data::Text => "text",
-            Data::Any => "any",
-        }
-    }
+/// A stream as [`mark`] describes it under [`STREAM`]; the model and drift read it back
+/// with [`Marked::of`]. The media type's `schema` is then the item's (for a union of named
+/// events, a `oneOf` of their data schemas, in the order of `events`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Marked {
+    pub framing: Framing,
+    pub data: Data,
+    /// Pointer (in the document as loaded) of the schema a JSON item is checked against.
+    pub item: Option<String>,
+    /// The events of a union named by `event:`; empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<MarkedEvent>,
+}
 
-    pub fn parse(text: &str) -> Data {
-        match text {
-            "json" => Data::Json,
-            "text" => Data::Text,
-            _ => Data::Any,
-        }
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkedEvent {
+    pub name: String,
+    pub data: Data,
+    /// As [`Marked::item`].
+    pub schema: Option<String>,
+}
+
+impl Marked {
+    /// The description of a marked media type object.
+    pub fn of(media: &Value) -> Option<Marked> {
+        serde_json::from_value(media.get(STREAM)?.clone()).ok()
     }
 }
 
 /// Marks every streamed success response of `root` (the document as repaired, not yet
 /// normalised) and returns what could not be typed. `itemSchema` anywhere else (a request
 /// body, an error response) is dropped with a note: nothing reads it there yet.
+///
+/// Every change is worked out from the document as it is, then written: no copy of the
+/// whole document, which a large spec without a single stream would pay for too.
 pub fn mark(root: &mut Value) -> Vec<Note> {
-    let snapshot = root.clone();
     let mut notes = Vec::new();
-    let Some(Value::Object(paths)) = root.get_mut("paths") else {
+    let mut rewrites: Vec<(String, Value)> = Vec::new();
+    let Some(Value::Object(paths)) = root.get("paths") else {
         return notes;
     };
-    for (path, item) in paths.iter_mut() {
-        let Value::Object(item) = item else { continue };
+    for (path, item) in paths {
         for method in HTTP_METHODS {
-            let Some(Value::Object(operation)) = item.get_mut(method) else {
+            let Some(Value::Object(operation)) = item.get(method) else {
                 continue;
             };
             let here = pointer::operation(path, method);
-            if let Some(body) = operation.get_mut("requestBody") {
-                drop_item_schemas(body, &child(&here, "requestBody"), &mut notes);
+            if let Some(body) = operation.get("requestBody")
+                && let Some(body) =
+                    without_item_schemas(body, &child(&here, "requestBody"), &mut notes)
+            {
+                rewrites.push((child(&here, "requestBody"), body));
             }
-            let Some(Value::Object(responses)) = operation.get_mut("responses") else {
+            let Some(Value::Object(responses)) = operation.get("responses") else {
                 continue;
             };
-            for (status, response) in responses.iter_mut() {
+            for (status, response) in responses {
                 let at = child(&child(&here, "responses"), status);
-                let success = Status::parse(status).is_some_and(|status| status.is_success());
-                if !success {
-                    drop_item_schemas(response, &at, &mut notes);
-                    continue;
-                }
-                // A `$ref`'d stream response is shared; it is marked where it is used.
-                if response.get("$ref").is_some()
-                    && let Some((target, _)) = pointer::follow(&snapshot, response)
-                    && target
-                        .get("content")
-                        .and_then(Value::as_object)
-                        .is_some_and(|content| {
-                            content.keys().any(|media| Framing::of(media).is_some())
-                        })
-                {
-                    *response = target.clone();
-                }
-                let Some(Value::Object(content)) = response.get_mut("content") else {
-                    continue;
+                let rewritten = if Status::parse(status).is_some_and(|status| status.is_success()) {
+                    marked_response(root, response, &at, &mut notes)
+                } else {
+                    without_item_schemas(response, &at, &mut notes)
                 };
-                for (media_type, media) in content.iter_mut() {
-                    let Some(framing) = Framing::of(media_type) else {
-                        continue;
-                    };
-                    let at = child(&child(&at, "content"), media_type);
-                    if let Value::Object(media) = media {
-                        mark_media(&snapshot, framing, media, &at, &mut notes);
-                    }
-                }
+                rewrites.extend(rewritten.map(|response| (at, response)));
             }
+        }
+    }
+    for (at, value) in rewrites {
+        if let Some(slot) = root.pointer_mut(&at) {
+            *slot = value;
         }
     }
     notes
 }
 
-fn drop_item_schemas(value: &mut Value, at: &str, notes: &mut Vec<Note>) {
+/// `response` with its streams marked, when it has one. A `$ref`'d stream response is
+/// shared; it is marked (inlined) where it is used.
+fn marked_response(
+    root: &Value,
+    response: &Value,
+    at: &str,
+    notes: &mut Vec<Note>,
+) -> Option<Value> {
+    let (target, _) = locate(root, response, at);
+    let content = target.get("content")?.as_object()?;
+    if !content.keys().any(|media| Framing::of(media).is_some()) {
+        return None;
+    }
+    let mut marked = target.clone();
+    let Some(Value::Object(content)) = marked.get_mut("content") else {
+        return None;
+    };
+    for (media_type, media) in content.iter_mut() {
+        let Some(framing) = Framing::of(media_type) else {
+            continue;
+        };
+        let at = child(&child(at, "content"), media_type);
+        if let Value::Object(media) = media {
+            mark_media(root, framing, media, &at, notes);
+        }
+    }
+    Some(marked)
+}
+
+/// `value` (a body or a response) without `itemSchema`, when it had one.
+fn without_item_schemas(value: &Value, at: &str, notes: &mut Vec<Note>) -> Option<Value> {
+    let content = value.get("content")?.as_object()?;
+    if !content
+        .values()
+        .any(|media| media.get("itemSchema").is_some())
+    {
+        return None;
+    }
+    let mut value = value.clone();
     let Some(Value::Object(content)) = value.get_mut("content") else {
-        return;
+        return None;
     };
     for (media_type, media) in content.iter_mut() {
         if let Value::Object(media) = media
@@ -168,6 +206,7 @@ fn drop_item_schemas(value: &mut Value, at: &str, notes: &mut Vec<Note>) {
             });
         }
     }
+    Some(value)
 }
 
 /// One described item: what its data holds, its schema, and where that schema is in the
@@ -210,9 +249,6 @@ fn mark_media(
         (None, Some(schema)) => (Some(schema.clone()), child(at, "schema")),
         (None, None) => (None, at.to_owned()),
     };
-    let mut description = Map::new();
-    description.insert("framing".into(), json!(framing.as_str()));
-    description.insert("pointer".into(), json!(declared_at));
     let described = declared
         .as_ref()
         .map(|schema| locate(root, schema, &declared_at));
@@ -251,23 +287,24 @@ fn mark_media(
             Vec::new(),
         ),
     };
-    if !events.is_empty() {
-        description.insert(
-            "events".into(),
-            Value::Array(
-                events
-                    .iter()
-                    .map(|(name, item)| {
-                        json!({"name": name, "data": item.data.as_str(), "schema": item.pointer})
-                    })
-                    .collect(),
-            ),
-        );
-    }
-    description.insert("data".into(), json!(item.data.as_str()));
-    description.insert("item".into(), json!(item.pointer));
+    let marked = Marked {
+        framing,
+        data: item.data,
+        item: item.pointer,
+        events: events
+            .iter()
+            .map(|(name, event)| MarkedEvent {
+                name: name.clone(),
+                data: event.data,
+                schema: event.pointer.clone(),
+            })
+            .collect(),
+    };
     media.insert("schema".into(), item.schema);
-    media.insert(STREAM.into(), Value::Object(description));
+    media.insert(
+        STREAM.into(),
+        serde_json::to_value(&marked).unwrap_or_default(),
+    );
 }
 
 /// A schema that says only that the value is a string: for a stream, the body's text.

@@ -16,6 +16,8 @@ use futures_util::Stream;
 use http::header;
 use nx1_stream::{Encode, Separator, sse};
 
+pub use nx1_stream::Framing;
+
 pub use nx1_stream::Event;
 
 /// How often an idle event stream sends a comment by default, so that proxies do not
@@ -224,14 +226,6 @@ impl<T> Stream for SseBody<T> {
     }
 }
 
-/// How a streamed answer's items are framed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Framing {
-    Sse,
-    Lines,
-    Seq,
-}
-
 /// A streamed answer as the spec describes it: what the router checks items against and
 /// what a mock streams examples of.
 #[derive(Debug, Clone, Copy)]
@@ -285,20 +279,13 @@ pub(crate) fn checked(
     let Some(stream) = operation.stream else {
         return response;
     };
-    let essence = |media: &str| {
-        media
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase()
-    };
+    let essence = |media: &'static str| media.split(';').next().unwrap_or_default().trim();
     let answered = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .map(essence);
-    if answered.as_deref() != Some(essence(stream.media_type).as_str()) {
+        .map(|media| media.split(';').next().unwrap_or_default().trim());
+    if !answered.is_some_and(|answered| answered.eq_ignore_ascii_case(essence(stream.media_type))) {
         return response;
     }
     let (parts, body) = response.into_parts();
@@ -306,15 +293,13 @@ pub(crate) fn checked(
         schemas: spec.schemas.clone(),
         operation,
         stream,
-        sse: nx1_stream::sse::Decoder::default(),
-        lines: nx1_stream::lines::Decoder::new(
-            if stream.framing == Framing::Seq {
-                Separator::RecordSeparator
-            } else {
-                Separator::Line
-            },
-            nx1_stream::DEFAULT_EVENT_LIMIT,
-        ),
+        decoder: match stream.framing.separator() {
+            None => Decoder::Events(nx1_stream::sse::Decoder::default()),
+            Some(separator) => Decoder::Records(nx1_stream::lines::Decoder::new(
+                separator,
+                nx1_stream::DEFAULT_EVENT_LIMIT,
+            )),
+        },
         count: 0,
         failed: false,
     };
@@ -339,33 +324,41 @@ pub(crate) fn checked(
     Response::from_parts(parts, Body::from_stream(body))
 }
 
+/// Reads back what the body writes, by the stream's framing.
+enum Decoder {
+    Events(nx1_stream::sse::Decoder),
+    Records(nx1_stream::lines::Decoder),
+}
+
 struct Checker {
     schemas: std::sync::Arc<crate::SchemaSet>,
     operation: &'static crate::OperationSpec,
     stream: StreamSpec,
-    sse: nx1_stream::sse::Decoder,
-    lines: nx1_stream::lines::Decoder,
+    decoder: Decoder,
     count: u64,
     failed: bool,
 }
 
 impl Checker {
     fn check(&mut self, chunk: &[u8]) -> Result<(), String> {
-        let items: Vec<(Option<String>, String)> = if self.stream.framing == Framing::Sse {
-            let mut frames = Vec::new();
-            self.sse
-                .feed(chunk, &mut frames)
-                .map_err(|err| err.to_string())?;
-            frames
-                .into_iter()
-                .map(|frame| (frame.event, frame.data))
-                .collect()
-        } else {
-            let mut records = Vec::new();
-            self.lines
-                .feed(chunk, &mut records)
-                .map_err(|err| err.to_string())?;
-            records.into_iter().map(|record| (None, record)).collect()
+        let items: Vec<(Option<String>, String)> = match &mut self.decoder {
+            Decoder::Events(decoder) => {
+                let mut frames = Vec::new();
+                decoder
+                    .feed(chunk, &mut frames)
+                    .map_err(|err| err.to_string())?;
+                frames
+                    .into_iter()
+                    .map(|frame| (frame.event, frame.data))
+                    .collect()
+            }
+            Decoder::Records(decoder) => {
+                let mut records = Vec::new();
+                decoder
+                    .feed(chunk, &mut records)
+                    .map_err(|err| err.to_string())?;
+                records.into_iter().map(|record| (None, record)).collect()
+            }
         };
         for (event, data) in items {
             self.count += 1;
@@ -452,8 +445,8 @@ pub fn examples(
     let items: Vec<(usize, (Option<&'static str>, String))> = (start..count)
         .map(|index| (index, data[index % data.len()].clone()))
         .collect();
-    let response = match stream.framing {
-        Framing::Sse => {
+    let response = match stream.framing.separator() {
+        None => {
             let events = items
                 .into_iter()
                 .map(|(index, item)| Event::new(item).with_id(index.to_string()));
@@ -464,17 +457,13 @@ pub fn examples(
                 written,
             )
         }
-        Framing::Lines | Framing::Seq => records(
+        Some(separator) => records(
             stream.status,
             stream.media_type,
             Records::new(futures_util::stream::iter(
                 items.into_iter().map(|(_, item)| item),
             )),
-            if stream.framing == Framing::Seq {
-                Separator::RecordSeparator
-            } else {
-                Separator::Line
-            },
+            separator,
             written,
         ),
     };

@@ -23,6 +23,28 @@ use serde::de::DeserializeOwned;
 pub use lines::Separator;
 pub use sse::Frame;
 
+/// How a streamed answer's items are framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// Server-Sent Events.
+    Sse,
+    /// JSON Lines, NDJSON.
+    Lines,
+    /// JSON text sequences (RFC 7464).
+    Seq,
+}
+
+impl Framing {
+    /// What splits its records; `None` for events.
+    pub fn separator(self) -> Option<Separator> {
+        match self {
+            Framing::Sse => None,
+            Framing::Lines => Some(Separator::Line),
+            Framing::Seq => Some(Separator::RecordSeparator),
+        }
+    }
+}
+
 /// The largest event (or record) a stream accepts by default: 16 MiB.
 pub const DEFAULT_EVENT_LIMIT: usize = 16 << 20;
 

@@ -150,11 +150,9 @@ impl Differ<'_> {
         status: &str,
     ) -> bool {
         let names = |media: &Value| -> Option<Vec<String>> {
-            let events = media.get(nx1_codegen::STREAM)?.get("events")?.as_array()?;
-            events
-                .iter()
-                .map(|event| event.get("name")?.as_str().map(str::to_owned))
-                .collect()
+            let marked = nx1_codegen::MarkedStream::of(media)?;
+            let names: Vec<String> = marked.events.into_iter().map(|event| event.name).collect();
+            (!names.is_empty()).then_some(names)
         };
         let (Some(old_names), Some(new_names)) = (names(old_media), names(new_media)) else {
             return false;

@@ -360,7 +360,7 @@ fn harness(
     let plan = Plan::new(
         &spec.display().to_string(),
         crate_name,
-        prepared.original.clone(),
+        &prepared.original,
         targets,
     )?;
     let types = nx1_codegen::generate_types(prepared)?;

@@ -28,10 +28,12 @@ pub struct Target {
 pub struct Plan {
     pub spec: String,
     pub crate_name: String,
-    pub original: Value,
     pub targets: Vec<Target>,
     /// `(target index, instance)`.
     pub instances: Vec<(usize, Value)>,
+    /// One per target, compiled once: the instances are checked before the harness runs
+    /// and what it answers is checked after.
+    validators: Vec<jsonschema::Validator>,
 }
 
 /// The component schemas used directly as a JSON request or response body.
@@ -83,17 +85,17 @@ impl Plan {
     pub fn new(
         spec: &str,
         crate_name: &str,
-        original: Value,
+        original: &Value,
         targets: Vec<Target>,
     ) -> Result<Plan> {
         let mut instances = Vec::new();
-        for (index, target) in targets.iter().enumerate() {
-            let validator = validator(&original, &target.pointer)?;
+        let validators = validators(original, &targets)?;
+        for (index, (target, validator)) in targets.iter().zip(&validators).enumerate() {
             let schema = json!({ "$ref": format!("#{}", target.pointer) });
             let seed = seed_of(&format!("{spec}{}", target.pointer));
             let mut seen = BTreeSet::new();
             for variant in 0..VARIANTS {
-                let Some(instance) = Generator::new(&original, seed, variant).instance(&schema)
+                let Some(instance) = Generator::new(original, seed, variant).instance(&schema)
                 else {
                     continue;
                 };
@@ -105,9 +107,9 @@ impl Plan {
         Ok(Plan {
             spec: spec.to_owned(),
             crate_name: format!("{crate_name}-roundtrip"),
-            original,
             targets,
             instances,
+            validators,
         })
     }
 
@@ -181,17 +183,13 @@ fn main() {{\n\
             )]);
         }
         let mut failures = Vec::new();
-        let mut validators = std::collections::HashMap::new();
         for ((index, instance), line) in self.instances.iter().zip(lines) {
             let target = &self.targets[*index];
             let shown = shorten(&instance.to_string());
             let problem = match line.split_once('\t') {
                 Some(("ok", json)) => {
                     let back: Value = serde_json::from_str(json)?;
-                    if !validators.contains_key(index) {
-                        validators.insert(*index, validator(&self.original, &target.pointer)?);
-                    }
-                    let errors: Vec<String> = validators[index]
+                    let errors: Vec<String> = self.validators[*index]
                         .iter_errors(&back)
                         .map(|err| format!("{err} at {}", err.instance_path()))
                         .take(3)
@@ -221,9 +219,40 @@ fn main() {{\n\
     }
 }
 
-fn validator(original: &Value, pointer: &str) -> Result<jsonschema::Validator> {
-    // A URI fragment: percent-encode what a pointer may hold but a fragment may not.
-    let fragment: String = pointer
+/// Where the spec's components live for the validators: a name of our own, never fetched.
+const SPEC_URI: &str = "urn:nx1:spec";
+
+/// A validator per target. The components are copied, rewritten and indexed once per spec:
+/// done per target, a 2 MB spec was copied hundreds of times (about a minute of CI).
+fn validators(original: &Value, targets: &[Target]) -> Result<Vec<jsonschema::Validator>> {
+    let mut root = json!({});
+    if let Some(components) = original.get("components") {
+        root["components"] = components.clone();
+    }
+    three_oh_bounds(&mut root);
+    let registry = jsonschema::Registry::new()
+        .draft(jsonschema::Draft::Draft202012)
+        .add(SPEC_URI, root)
+        .and_then(jsonschema::RegistryBuilder::prepare)
+        .map_err(|err| anyhow::anyhow!("cannot index the spec's components: {err}"))?;
+    let options = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .with_registry(&registry);
+    targets
+        .iter()
+        .map(|target| {
+            let reference = json!({ "$ref": format!("{SPEC_URI}#{}", fragment(&target.pointer)) });
+            options
+                .build(&reference)
+                .map_err(|err| anyhow::anyhow!("{}: {err}", target.pointer))
+        })
+        .collect()
+}
+
+/// A JSON pointer as a URI fragment: what a pointer may hold but a fragment may not is
+/// percent-encoded.
+fn fragment(pointer: &str) -> String {
+    pointer
         .chars()
         .map(|c| match c {
             '{' | '}' | ' ' | '%' | '"' | '<' | '>' | '\\' | '^' | '`' | '|' => {
@@ -235,13 +264,7 @@ fn validator(original: &Value, pointer: &str) -> Result<jsonschema::Validator> {
             }
             other => other.to_string(),
         })
-        .collect();
-    let mut root = json!({ "$ref": format!("#{fragment}") });
-    if let Some(components) = original.get("components") {
-        root["components"] = components.clone();
-    }
-    three_oh_bounds(&mut root);
-    jsonschema::draft202012::new(&root).map_err(|err| anyhow::anyhow!("{pointer}: {err}"))
+        .collect()
 }
 
 /// 3.1 documents that keep 3.0's boolean `exclusiveMinimum`/`exclusiveMaximum` fail the
@@ -311,7 +334,7 @@ mod tests {
         let components = vec![("Pet".to_owned(), "Pet".to_owned())];
         let targets = targets(&original, &components);
         assert_eq!(targets.len(), 1);
-        let plan = Plan::new("t.json", "t", original, targets).unwrap();
+        let plan = Plan::new("t.json", "t", &original, targets).unwrap();
         assert!(plan.instances.len() >= 2, "{:?}", plan.instances);
         let dir = std::env::temp_dir().join(format!("nx1-roundtrip-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

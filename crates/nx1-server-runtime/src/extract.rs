@@ -546,7 +546,7 @@ fn json_invalid(bytes: &[u8], err: &serde_json::Error) -> Rejection {
         loc: vec![LocItem::from("body"), LocItem::Index(position)],
         msg: "JSON decode error".into(),
         input: json!({}),
-        ctx: Some(Map::from_iter([("error".to_owned(), json!(message))])),
+        ctx: vec![("error", json!(message))],
     }))
 }
 
@@ -818,7 +818,9 @@ fn validate_after(
             ),
         }
     };
-    let mut fields = Map::new();
+    // The fields become the request's object only when nothing failed: most requests here
+    // are refused, and a refused one needs no keys allocated or hashed.
+    let mut fields: Vec<(&'static str, Value)> = Vec::new();
     let mut errors = Vec::new();
     for (index, param) in in_fastapi_order(operation.params) {
         let raw = raw_param(param, path_params, headers, &query_pairs);
@@ -837,7 +839,7 @@ fn validate_after(
                 let value = api
                     .schemas
                     .validate(schema, &raw, Source::Text, &mut loc, &mut errors);
-                fields.insert(param.field.to_owned(), value);
+                fields.push((param.field, value));
             }
         }
     }
@@ -859,7 +861,7 @@ fn validate_after(
                 let value = api
                     .schemas
                     .validate(schema, document, source, &mut loc, &mut errors);
-                fields.insert("body".to_owned(), value);
+                fields.push(("body", value));
             }
             Body::NotJson(text) => {
                 api.schemas.validate(
@@ -888,13 +890,16 @@ fn validate_after(
                     &mut loc,
                     &mut errors,
                 );
-                fields.insert("body".to_owned(), value);
+                fields.push(("body", value));
             }
             Body::Raw(_) => {}
         }
     }
     if errors.is_empty() {
-        Ok(fields)
+        Ok(fields
+            .into_iter()
+            .map(|(field, value)| (field.to_owned(), value))
+            .collect())
     } else {
         Err(Rejection::Invalid(errors))
     }

@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::http::request::Parts;
@@ -12,7 +13,6 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
-use tokio::sync::Semaphore;
 
 use crate::auth::{self, AuthError, Credentials};
 use crate::extract::{self, ApiSpec, Body, OperationSpec};
@@ -35,7 +35,9 @@ pub struct ServerConfig {
     /// The `Retry-After` of that 503, in seconds. Default: 1.
     pub retry_after: u64,
     /// A request still unanswered after this (a slow body, a slow handler) answers 504;
-    /// the handler's future is dropped. Default: 60 s.
+    /// the handler's future is dropped. Counted from the first time the request waits
+    /// (for its body or in its handler): most requests never wait, and arming a timer
+    /// for them cost a clock read each. Default: 60 s.
     pub request_timeout: Duration,
     /// [`crate::listen::serve`]: a connection that has not sent a whole request head in
     /// this time is closed. Default: 10 s.
@@ -64,24 +66,42 @@ impl Default for ServerConfig {
     }
 }
 
-/// What a router keeps between requests: its limits and the permits of the requests in
-/// flight.
+/// What a router keeps between requests: its limits and how many requests are in flight.
 #[derive(Debug)]
 pub struct Gate {
     config: ServerConfig,
-    in_flight: Arc<Semaphore>,
+    /// A counter, not a semaphore: nothing ever waits for a permit (one too many answers
+    /// 503 at once), and giving a semaphore's permit back takes its lock.
+    in_flight: AtomicUsize,
 }
 
 impl Gate {
     pub fn new(config: ServerConfig) -> Self {
         Gate {
-            in_flight: Arc::new(Semaphore::new(config.max_concurrent.max(1))),
+            in_flight: AtomicUsize::new(0),
             config,
         }
     }
 
     pub fn config(&self) -> &ServerConfig {
         &self.config
+    }
+
+    /// A place among the requests in flight, or `None` when they are as many as allowed.
+    fn admit(&self) -> Option<Permit<'_>> {
+        let before = self.in_flight.fetch_add(1, Ordering::Acquire);
+        let permit = Permit(&self.in_flight);
+        (before < self.config.max_concurrent.max(1)).then_some(permit)
+    }
+}
+
+/// One request in flight; dropping it makes room for another.
+#[derive(Debug)]
+struct Permit<'a>(&'a AtomicUsize);
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Release);
     }
 }
 
@@ -130,6 +150,7 @@ where
     let config = &gate.config;
     let mut door = FrontDoor {
         answer: None,
+        deadline: None,
         refused: None,
         permit: None,
         reject,
@@ -156,12 +177,12 @@ where
             limit: config.max_header_bytes,
         })
     } else {
-        match gate.in_flight.try_acquire() {
-            Ok(permit) => {
+        match gate.admit() {
+            Some(permit) => {
                 door.permit = Some(permit);
                 None
             }
-            Err(_) => Some(Rejection::Overloaded {
+            None => Some(Rejection::Overloaded {
                 retry_after: config.retry_after,
             }),
         }
@@ -171,8 +192,7 @@ where
             door.refused = Some(door.in_span(|| (door.reject)(rejection)));
         }
         None => {
-            let timeout = door.timeout;
-            let answer = door.in_span(|| tokio::time::timeout(timeout, inner(request)));
+            let answer = door.in_span(|| inner(request));
             door.answer = Some(answer);
         }
     }
@@ -184,9 +204,11 @@ pin_project_lite::pin_project! {
     /// the request's span, with the request id echoed.
     pub struct FrontDoor<'a, Answer, Reject> {
         #[pin]
-        answer: Option<tokio::time::Timeout<Answer>>,
+        answer: Option<Answer>,
+        // Armed the first time the answer waits: most never do.
+        deadline: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
         refused: Option<Response>,
-        permit: Option<tokio::sync::SemaphorePermit<'a>>,
+        permit: Option<Permit<'a>>,
         reject: Reject,
         timeout: Duration,
         span: tracing::Span,
@@ -216,19 +238,27 @@ where
         self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Response> {
-        let this = self.project();
-        let response = match this.answer.as_pin_mut() {
+        let mut this = self.project();
+        let response = match this.answer.as_mut().as_pin_mut() {
             Some(answer) => {
                 let entered = this.started.is_some().then(|| this.span.enter());
-                let answered = match answer.poll(cx) {
-                    std::task::Poll::Pending => return std::task::Poll::Pending,
-                    std::task::Poll::Ready(answered) => answered,
+                let response = match answer.poll(cx) {
+                    std::task::Poll::Ready(response) => response,
+                    std::task::Poll::Pending => {
+                        let timeout = *this.timeout;
+                        let deadline = this
+                            .deadline
+                            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+                        if deadline.as_mut().poll(cx).is_pending() {
+                            return std::task::Poll::Pending;
+                        }
+                        // The handler's future is dropped now, not when the door is.
+                        this.answer.set(None);
+                        (this.reject)(Rejection::Timeout {
+                            seconds: timeout.as_secs(),
+                        })
+                    }
                 };
-                let response = answered.unwrap_or_else(|_| {
-                    (this.reject)(Rejection::Timeout {
-                        seconds: this.timeout.as_secs(),
-                    })
-                });
                 drop(entered);
                 response
             }

@@ -13,17 +13,25 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
-/// One segment of an error location: a field name or a list index.
+/// One segment of an error location: a field name or a list index. Names the spec gives
+/// (`query`, a parameter's name) are borrowed: most 422s are about a parameter, and each
+/// error copies its location.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum LocItem {
-    Key(String),
+    Key(Cow<'static, str>),
     Index(usize),
 }
 
-impl From<&str> for LocItem {
-    fn from(key: &str) -> Self {
-        LocItem::Key(key.to_owned())
+impl From<&'static str> for LocItem {
+    fn from(key: &'static str) -> Self {
+        LocItem::Key(Cow::Borrowed(key))
+    }
+}
+
+impl From<String> for LocItem {
+    fn from(key: String) -> Self {
+        LocItem::Key(Cow::Owned(key))
     }
 }
 
@@ -41,8 +49,17 @@ pub struct ValidationError {
     pub loc: Vec<LocItem>,
     pub msg: String,
     pub input: Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ctx: Option<Map<String, Value>>,
+    /// pydantic's `ctx`, in its order; absent when empty. Its keys are pydantic's own
+    /// words, so a list of pairs does what a map would without hashing each key.
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "pairs")]
+    pub ctx: Vec<(&'static str, Value)>,
+}
+
+fn pairs<S: serde::Serializer>(
+    pairs: &[(&'static str, Value)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(pairs.iter().map(|(key, value)| (key, value)))
 }
 
 impl ValidationError {
@@ -52,14 +69,12 @@ impl ValidationError {
             loc: loc.to_vec(),
             msg: msg.into(),
             input,
-            ctx: None,
+            ctx: Vec::new(),
         }
     }
 
-    fn with_ctx(mut self, ctx: Value) -> Self {
-        if let Value::Object(ctx) = ctx {
-            self.ctx = Some(ctx);
-        }
+    fn with_ctx<const N: usize>(mut self, ctx: [(&'static str, Value); N]) -> Self {
+        self.ctx = ctx.into();
         self
     }
 
@@ -302,7 +317,7 @@ impl Validation<'_> {
             for mut error in self.errors.drain(before..) {
                 error
                     .loc
-                    .insert(loc.len().min(error.loc.len()), LocItem::Key(tag.clone()));
+                    .insert(loc.len().min(error.loc.len()), LocItem::from(tag.clone()));
                 collected.push(error);
             }
         }
@@ -340,7 +355,7 @@ impl Validation<'_> {
                 format!("Input should be {expected}"),
                 input.clone(),
             )
-            .with_ctx(json!({ "expected": expected })),
+            .with_ctx([("expected", Value::from(expected))]),
         )
     }
 
@@ -392,7 +407,7 @@ impl Validation<'_> {
             msg.push_str(&error);
             self.fail(
                 ValidationError::new(kind, loc, msg, input.clone())
-                    .with_ctx(json!({ "error": error })),
+                    .with_ctx([("error", Value::from(error))]),
             );
             return None;
         }
@@ -571,7 +586,7 @@ impl Validation<'_> {
                     format!("List should have at least {min} item{plural} after validation, not {length}"),
                     input.clone(),
                 )
-                .with_ctx(json!({"field_type": "List", "min_length": min, "actual_length": length})),
+                .with_ctx([("field_type", Value::from("List")), ("min_length", Value::from(min)), ("actual_length", Value::from(length))]),
             );
         }
         if let Some(max) = keyword(map, "maxItems").and_then(Value::as_u64)
@@ -587,9 +602,11 @@ impl Validation<'_> {
                     ),
                     input.clone(),
                 )
-                .with_ctx(
-                    json!({"field_type": "List", "max_length": max, "actual_length": length}),
-                ),
+                .with_ctx([
+                    ("field_type", Value::from("List")),
+                    ("max_length", Value::from(max)),
+                    ("actual_length", Value::from(length)),
+                ]),
             );
         }
         Value::Array(out)
@@ -622,7 +639,7 @@ impl Validation<'_> {
         let mut out = Map::new();
         if let Some(properties) = properties {
             for (name, schema) in properties {
-                loc.push(LocItem::Key(name.clone()));
+                loc.push(LocItem::from(name.clone()));
                 match fields.get(name) {
                     Some(value) => {
                         let value = self.value(schema, value, loc);
@@ -645,7 +662,7 @@ impl Validation<'_> {
             }
             match additional {
                 Some(Value::Bool(false)) => {
-                    loc.push(LocItem::Key(name.clone()));
+                    loc.push(LocItem::from(name.clone()));
                     self.errors.push(ValidationError::new(
                         "extra_forbidden",
                         loc,
@@ -655,7 +672,7 @@ impl Validation<'_> {
                     loc.pop();
                 }
                 Some(schema @ Value::Object(_)) => {
-                    loc.push(LocItem::Key(name.clone()));
+                    loc.push(LocItem::from(name.clone()));
                     let value = self.value(schema, value, loc);
                     loc.pop();
                     out.insert(name.clone(), value);
@@ -684,7 +701,7 @@ impl Validation<'_> {
                         format!("String should have at least {min} character{plural}"),
                         value.clone(),
                     )
-                    .with_ctx(json!({ "min_length": min })),
+                    .with_ctx([("min_length", Value::from(min))]),
                 );
             }
             if let Some(max) = keyword(map, "maxLength").and_then(Value::as_u64)
@@ -698,7 +715,7 @@ impl Validation<'_> {
                         format!("String should have at most {max} character{plural}"),
                         value.clone(),
                     )
-                    .with_ctx(json!({ "max_length": max })),
+                    .with_ctx([("max_length", Value::from(max))]),
                 );
             }
             if let Some(pattern) = keyword(map, "pattern").and_then(Value::as_str)
@@ -712,7 +729,7 @@ impl Validation<'_> {
                         format!("String should match pattern '{pattern}'"),
                         value.clone(),
                     )
-                    .with_ctx(json!({ "pattern": pattern })),
+                    .with_ctx([("pattern", Value::from(pattern))]),
                 );
             }
         }
@@ -762,7 +779,7 @@ impl Validation<'_> {
                             format!("Input should be {words} {limit_value}"),
                             value.clone(),
                         )
-                        .with_ctx(json!({ key: limit_value })),
+                        .with_ctx([(key, limit_value)]),
                     );
                 }
             }
@@ -778,7 +795,7 @@ impl Validation<'_> {
                         format!("Input should be a multiple of {multiple_value}"),
                         value.clone(),
                     )
-                    .with_ctx(json!({ "multiple_of": multiple_value })),
+                    .with_ctx([("multiple_of", multiple_value)]),
                 );
             }
         }

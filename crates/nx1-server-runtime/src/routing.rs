@@ -54,10 +54,14 @@ pub struct RouteTable {
     exact: std::collections::HashMap<String, Vec<usize>, BuildFnv>,
 }
 
-/// FNV-1a as a [`std::hash::Hasher`], for the exact-path table: the keys are the spec's
-/// own paths, so SipHash's defence against chosen keys buys nothing on every request.
+/// FNV-1a over 8-byte words as a [`std::hash::Hasher`], for the exact-path table: the keys
+/// are the spec's own paths, so SipHash's defence against chosen keys buys nothing on every
+/// request, and a word at a time is a fifth of the work of a byte at a time. `finish` mixes
+/// the high bits down, which the word steps alone leave weak.
 #[derive(Debug, Clone, Copy)]
 struct Fnv(u64);
+
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
 
 impl Default for Fnv {
     fn default() -> Self {
@@ -67,12 +71,21 @@ impl Default for Fnv {
 
 impl std::hash::Hasher for Fnv {
     fn finish(&self) -> u64 {
-        self.0
+        let mut hash = self.0;
+        hash ^= hash >> 33;
+        hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        hash ^ (hash >> 33)
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            let mut buffer = [0u8; 8];
+            buffer.copy_from_slice(word);
+            self.0 = (self.0 ^ u64::from_le_bytes(buffer)).wrapping_mul(FNV_PRIME);
+        }
+        for byte in words.remainder() {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(FNV_PRIME);
         }
     }
 }

@@ -114,15 +114,18 @@ impl Drop for Permit<'_> {
 /// Not an `async fn`: the checks run now, and the future returned is one struct holding
 /// `inner`'s future once. An `async` body (or a stack of combinators) kept copies of the
 /// request and of each future it wrapped, and every request allocates that state.
+///
+/// The request stays boxed until routing takes it apart: passed by value, its 240 bytes
+/// were copied at every call on the way.
 pub fn front_door<'a, Inner, Answer, Reject>(
     gate: &'a Gate,
-    request: axum::extract::Request,
+    request: Box<axum::extract::Request>,
     reject: Reject,
     inner: Inner,
 ) -> FrontDoor<'a, Answer, Reject>
 where
     Reject: Fn(Rejection) -> Response + 'a,
-    Inner: FnOnce(axum::extract::Request) -> Answer,
+    Inner: FnOnce(Box<axum::extract::Request>) -> Answer,
     Answer: Future<Output = Response> + 'a,
 {
     // The id a request brings is kept as its header value (no copy); one is made only
@@ -364,9 +367,9 @@ pub struct Routed {
 /// reads it (413).
 fn route(
     routes: &RouteTable,
-    request: axum::extract::Request,
+    request: Box<axum::extract::Request>,
 ) -> Result<(Routed, axum::body::Body), Rejection> {
-    let (parts, body) = request.into_parts();
+    let (parts, body) = (*request).into_parts();
     let (operation, params) = match routes.find(parts.method.as_str(), parts.uri.path()) {
         Match::Found { operation, params } => (operation, params),
         Match::MethodNotAllowed(allowed) => return Err(Rejection::MethodNotAllowed(allowed)),
@@ -630,7 +633,7 @@ impl<S: Service> tower_service::Service<axum::extract::Request> for Served<S> {
         // Boxed, the request is a pointer in this future rather than 240 bytes beside
         // the dispatch state.
         let request = Box::new(request);
-        Box::pin(async move { Ok(app.dispatch(*request).await) })
+        Box::pin(async move { Ok(app.dispatch(request).await) })
     }
 }
 
@@ -699,7 +702,10 @@ impl<S: Service> App<S> {
         axum::Router::new().fallback_service(Served(Arc::new(self)))
     }
 
-    fn dispatch(&self, request: axum::extract::Request) -> impl Future<Output = Response> + '_ {
+    fn dispatch(
+        &self,
+        request: Box<axum::extract::Request>,
+    ) -> impl Future<Output = Response> + '_ {
         let reject = |rejection| self.service.reject(None, rejection);
         front_door(&self.gate, request, reject, |request| self.answer(request))
     }
@@ -707,7 +713,10 @@ impl<S: Service> App<S> {
     /// Routes `request` now and returns the future that reads its body and runs its
     /// operation: that future holds the routed request once, and the operation's (boxed
     /// by `call`) borrows it from there.
-    fn answer(&self, request: axum::extract::Request) -> impl Future<Output = Response> + '_ {
+    fn answer(
+        &self,
+        request: Box<axum::extract::Request>,
+    ) -> impl Future<Output = Response> + '_ {
         let routed = route(&self.routes, request);
         async move {
             let (mut routed, body) = match routed {

@@ -125,7 +125,7 @@ pub fn front_door<'a, Inner, Answer, Reject>(
 ) -> FrontDoor<'a, Answer, Reject>
 where
     Reject: Fn(Rejection) -> Response + 'a,
-    Inner: FnOnce(Box<axum::extract::Request>) -> Answer,
+    Inner: FnOnce(Box<axum::extract::Request>, Traced) -> Answer,
     Answer: Future<Output = Response> + 'a,
 {
     // The id a request brings is kept as its header value (no copy); one is made only
@@ -139,15 +139,21 @@ where
         })
         .cloned()
         .unwrap_or_else(new_request_id);
-    let span = tracing::info_span!(
-        "request",
-        method = %request.method(),
-        route = tracing::field::Empty,
-        operation = tracing::field::Empty,
-        status = tracing::field::Empty,
-        latency_ms = tracing::field::Empty,
-        request_id = %request_id.to_str().unwrap_or_default(),
-    );
+    // Made only for a subscriber that wants it: with none set, `tracing`'s `log` bridge
+    // (which axum's default features turn on) still formats every field of a span it makes.
+    let span = if tracing::enabled!(tracing::Level::INFO) {
+        tracing::info_span!(
+            "request",
+            method = %request.method(),
+            route = tracing::field::Empty,
+            operation = tracing::field::Empty,
+            status = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+            request_id = %request_id.to_str().unwrap_or_default(),
+        )
+    } else {
+        tracing::Span::none()
+    };
     // Without a subscriber that wants the span, its fields and the clock are skipped.
     let started = (!span.is_disabled()).then(Instant::now);
     let config = &gate.config;
@@ -195,7 +201,8 @@ where
             door.refused = Some(door.in_span(|| (door.reject)(rejection)));
         }
         None => {
-            let answer = door.in_span(|| inner(request));
+            let traced = Traced(door.started.is_some());
+            let answer = door.in_span(|| inner(request, traced));
             door.answer = Some(answer);
         }
     }
@@ -333,6 +340,11 @@ pub const REQUEST_ID: &str = "x-request-id";
 
 /// [`REQUEST_ID`] as a header name, made once instead of parsed on every request.
 const REQUEST_ID_HEADER: axum::http::HeaderName = axum::http::HeaderName::from_static(REQUEST_ID);
+
+/// Whether a subscriber wants the request's span: without one, naming the operation on it
+/// would still look up the current span and offer each field to `log`.
+#[derive(Debug, Clone, Copy)]
+pub struct Traced(bool);
 
 /// Names the routed operation and its route template on the request's span.
 pub fn observe(operation: &OperationSpec, route: &str) {
@@ -707,7 +719,9 @@ impl<S: Service> App<S> {
         request: Box<axum::extract::Request>,
     ) -> impl Future<Output = Response> + '_ {
         let reject = |rejection| self.service.reject(None, rejection);
-        front_door(&self.gate, request, reject, |request| self.answer(request))
+        front_door(&self.gate, request, reject, |request, traced| {
+            self.answer(request, traced)
+        })
     }
 
     /// Routes `request` now and returns the future that reads its body and runs its
@@ -716,6 +730,7 @@ impl<S: Service> App<S> {
     fn answer(
         &self,
         request: Box<axum::extract::Request>,
+        traced: Traced,
     ) -> impl Future<Output = Response> + '_ {
         let routed = route(&self.routes, request);
         async move {
@@ -729,7 +744,9 @@ impl<S: Service> App<S> {
             let Some(operation) = self.operations.get(routed.operation) else {
                 return self.service.reject(None, Rejection::NotFound);
             };
-            observe(operation, &self.templates[routed.operation]);
+            if traced.0 {
+                observe(operation, &self.templates[routed.operation]);
+            }
             // A panic in the implementation answers 500 and is logged; the server stays up.
             crate::panic::guard(operation.id, S::call(self, &routed)).await
         }

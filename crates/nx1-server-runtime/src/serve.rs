@@ -198,7 +198,7 @@ where
     };
     match refusal {
         Some(rejection) => {
-            door.refused = Some(door.in_span(|| (door.reject)(rejection)));
+            door.refused = Some(Box::new(door.in_span(|| (door.reject)(rejection))));
         }
         None => {
             let traced = Traced(door.started.is_some());
@@ -217,7 +217,9 @@ pin_project_lite::pin_project! {
         answer: Option<Answer>,
         // Armed the first time the answer waits: most never do.
         deadline: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
-        refused: Option<Response>,
+        // Boxed: a refusal at the door is rare, and inline it made every request's
+        // future a response larger.
+        refused: Option<Box<Response>>,
         permit: Option<Permit<'a>>,
         reject: Reject,
         timeout: Duration,
@@ -276,7 +278,7 @@ where
             None => this
                 .refused
                 .take()
-                .unwrap_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+                .map_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response(), |r| *r),
         };
         this.permit.take();
         let request_id = this
@@ -732,9 +734,10 @@ impl<S: Service> App<S> {
         request: Box<axum::extract::Request>,
         traced: Traced,
     ) -> impl Future<Output = Response> + '_ {
-        let routed = route(&self.routes, request);
+        // Routed inside: a routed request captured from outside would be kept twice in
+        // the future, once as captured and once taken apart.
         async move {
-            let (mut routed, body) = match routed {
+            let (mut routed, body) = match route(&self.routes, request) {
                 Ok(routed) => routed,
                 Err(rejection) => return self.service.reject(None, rejection),
             };

@@ -726,33 +726,26 @@ impl<S: Service> App<S> {
         })
     }
 
-    /// Routes `request` now and returns the future that reads its body and runs its
-    /// operation: that future holds the routed request once, and the operation's (boxed
-    /// by `call`) borrows it from there.
-    fn answer(
-        &self,
-        request: Box<axum::extract::Request>,
-        traced: Traced,
-    ) -> impl Future<Output = Response> + '_ {
-        // Routed inside: a routed request captured from outside would be kept twice in
-        // the future, once as captured and once taken apart.
-        async move {
-            let (mut routed, body) = match route(&self.routes, request) {
-                Ok(routed) => routed,
-                Err(rejection) => return self.service.reject(None, rejection),
-            };
-            if let Err(rejection) = read_into(&mut routed, body, self.gate.config()).await {
-                return self.service.reject(None, rejection);
-            }
-            let Some(operation) = self.operations.get(routed.operation) else {
-                return self.service.reject(None, Rejection::NotFound);
-            };
-            if traced.0 {
-                observe(operation, &self.templates[routed.operation]);
-            }
-            // A panic in the implementation answers 500 and is logged; the server stays up.
-            crate::panic::guard(operation.id, S::call(self, &routed)).await
+    /// Routes `request`, reads its body and runs its operation. This future holds the
+    /// routed request once; the operation's (boxed by `call`) borrows it from there.
+    async fn answer(&self, request: Box<axum::extract::Request>, traced: Traced) -> Response {
+        // Routed here, not before: a routed request captured by the future and then taken
+        // apart in it would be kept twice.
+        let (mut routed, body) = match route(&self.routes, request) {
+            Ok(routed) => routed,
+            Err(rejection) => return self.service.reject(None, rejection),
+        };
+        if let Err(rejection) = read_into(&mut routed, body, self.gate.config()).await {
+            return self.service.reject(None, rejection);
         }
+        let Some(operation) = self.operations.get(routed.operation) else {
+            return self.service.reject(None, Rejection::NotFound);
+        };
+        if traced.0 {
+            observe(operation, &self.templates[routed.operation]);
+        }
+        // A panic in the implementation answers 500 and is logged; the server stays up.
+        crate::panic::guard(operation.id, S::call(self, &routed)).await
     }
 
     /// The handler for one operation with the access mode `M`. Not itself `async`, nor

@@ -15,6 +15,23 @@ pub enum Version {
     V32,
 }
 
+impl Version {
+    /// The version `document` declares in `openapi`, when it is one this crate reads.
+    pub fn of(document: &Value) -> Option<Version> {
+        let version = document.get("openapi")?.as_str()?;
+        let series = |prefix: &str| version == prefix || version.starts_with(&format!("{prefix}."));
+        if series("3.0") {
+            Some(Version::V30)
+        } else if series("3.1") {
+            Some(Version::V31)
+        } else if series("3.2") {
+            Some(Version::V32)
+        } else {
+            None
+        }
+    }
+}
+
 /// A parsed spec: the raw JSON tree plus what it says about itself.
 #[derive(Debug, Clone)]
 pub struct Document {
@@ -124,16 +141,10 @@ fn check_version(origin: &str, value: &Value) -> Result<Version, SpecError> {
             "Swagger 2.0 documents are not supported; convert the spec to OpenAPI 3 first",
         ));
     }
+    if let Some(version) = Version::of(value) {
+        return Ok(version);
+    }
     match root.get("openapi") {
-        Some(Value::String(version)) if version.starts_with("3.0.") || version == "3.0" => {
-            Ok(Version::V30)
-        }
-        Some(Value::String(version)) if version.starts_with("3.1.") || version == "3.1" => {
-            Ok(Version::V31)
-        }
-        Some(Value::String(version)) if version.starts_with("3.2.") || version == "3.2" => {
-            Ok(Version::V32)
-        }
         Some(Value::String(version)) => Err(SpecError::at_pointer(
             origin,
             "/openapi",

@@ -20,7 +20,7 @@ const TOP: [&str; 9] = [
     "webhooks",
     "components",
 ];
-const PATH_ITEM: [&str; 12] = [
+const PATH_ITEM: [&str; 14] = [
     "summary",
     "description",
     "servers",
@@ -33,6 +33,8 @@ const PATH_ITEM: [&str; 12] = [
     "head",
     "patch",
     "trace",
+    "query",
+    "additionalOperations",
 ];
 const OPERATION: [&str; 11] = [
     "tags",

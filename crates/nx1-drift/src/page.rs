@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::DriftError;
+use nx1_codegen::spec::HTTP_METHODS as METHODS;
 
 /// The operation a page documents, with the single-operation document it holds.
 #[derive(Debug, Clone)]
@@ -13,10 +14,6 @@ pub struct Page {
     pub path: String,
     pub document: Value,
 }
-
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 /// A fence of four or more backticks whose info string's last two tokens are a method and a
 /// path; `None` when the page has none (a guide).

@@ -802,6 +802,25 @@ fn an_events_data_is_diffed_as_an_answer_and_the_order_of_events_is_no_change() 
 }
 
 #[test]
+fn a_3_2_query_operation_is_an_endpoint_like_any_other() {
+    let mut searchable = api(json!({"/search": {"query": {
+        "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}},
+        "responses": ok(),
+    }}}));
+    searchable["openapi"] = json!("3.2.0");
+    let mut without = api(json!({}));
+    without["openapi"] = json!("3.2.0");
+    assert!(changes(&searchable, &searchable, plain()).is_empty());
+    let found = changes(&searchable, &without, plain());
+    assert!(
+        found
+            .iter()
+            .any(|change| change.rule == Rule::EndpointRemoved && change.message.contains("QUERY")),
+        "{found:?}"
+    );
+}
+
+#[test]
 fn a_renamed_component_is_no_change() {
     let before = answer(union(&["A", "B"]));
     let mut after = answer(json!({"oneOf": [

@@ -85,18 +85,8 @@ pub fn run(args: Args) -> Result<()> {
                 dir.display()
             );
         }
-        let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
-            .with_context(|| format!("cannot list {}", dir.display()))?
-            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-            .filter(|path| {
-                path.is_file()
-                    && path
-                        .extension()
-                        .and_then(|ext| ext.to_str())
-                        .is_some_and(|ext| matches!(ext, "json" | "yaml" | "yml"))
-            })
-            .collect();
-        found.sort();
+        let found = nx1_codegen::spec_files(dir)
+            .with_context(|| format!("cannot list {}", dir.display()))?;
         if found.is_empty() {
             bail!("no *.json or *.yaml specs in {}", dir.display());
         }

@@ -38,7 +38,7 @@ pub use generate::{
     GeneratedClient, GeneratedServer, Prepared, Streamed, generate_cli, generate_client,
     generate_server, generate_types, prepare,
 };
-pub use load::{Document, Version, load_file, load_str};
+pub use load::{Document, Version, load_file, load_str, spec_files};
 pub use normalize::{normalize, normalize_meaning};
 pub use server::ServerConfig;
 pub use soundness::findings as soundness_findings;

@@ -1,6 +1,6 @@
 //! Reading a spec from disk into a JSON tree, with errors that point at the line or pointer.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -30,6 +30,25 @@ impl Version {
             None
         }
     }
+}
+
+/// The spec files in `dir` (`*.json`, `*.yaml`, `*.yml`), sorted by name, not descending
+/// into subdirectories: how the corpus, its tests and `cargo xtask corpus` list specs.
+pub fn spec_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_file()
+            && matches!(
+                path.extension().and_then(|ext| ext.to_str()),
+                Some("json" | "yaml" | "yml")
+            )
+        {
+            found.push(path);
+        }
+    }
+    found.sort();
+    Ok(found)
 }
 
 /// A parsed spec: the raw JSON tree plus what it says about itself.

@@ -20,17 +20,8 @@ fn corpus() -> Vec<PathBuf> {
         shared.join("more"),
         shared.join("drift-pairs"),
     ] {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("json" | "yaml")
-            ) {
-                specs.push(path);
-            }
-        }
+        specs.extend(nx1_codegen::spec_files(&dir).unwrap());
     }
-    specs.sort();
     specs
 }
 

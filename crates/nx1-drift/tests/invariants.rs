@@ -44,18 +44,8 @@ fn corpus() -> &'static [Spec] {
             shared.join("more"),
             shared.join("drift-pairs"),
         ] {
-            let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .unwrap_or_else(|err| panic!("cannot list {}: {err}", dir.display()))
-                .filter_map(Result::ok)
-                .map(|entry| entry.path())
-                .filter(|path| {
-                    matches!(
-                        path.extension().and_then(|e| e.to_str()),
-                        Some("json" | "yaml" | "yml")
-                    )
-                })
-                .collect();
-            paths.sort();
+            let paths = nx1_codegen::spec_files(&dir)
+                .unwrap_or_else(|err| panic!("cannot list {}: {err}", dir.display()));
             for path in paths {
                 let document = nx1_codegen::load_file(&path)
                     .unwrap_or_else(|err| panic!("{}: {err}", path.display()));

@@ -32,6 +32,21 @@ use streams::server as s;
 use streams::server::types;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+/// Every implementation here lets everyone in: the streams, not the credentials, are
+/// under test.
+macro_rules! open_to_all {
+    () => {
+        type Principal = ();
+
+        async fn authenticate(
+            &self,
+            _: nx1_server_runtime::Credentials,
+        ) -> Result<(), nx1_server_runtime::AuthError> {
+            Ok(())
+        }
+    };
+}
+
 const EVENTS: u64 = 10_000;
 /// Bytes of answer the proxy lets through on each of its first `CUTS` connections.
 const BUDGET: usize = 200_000;
@@ -57,14 +72,7 @@ struct Streams {
 }
 
 impl s::Api for Streams {
-    type Principal = ();
-
-    async fn authenticate(
-        &self,
-        _: nx1_server_runtime::Credentials,
-    ) -> Result<(), nx1_server_runtime::AuthError> {
-        Ok(())
-    }
+    open_to_all!();
 
     async fn run_events(&self, request: s::RunEventsRequest) -> s::RunEventsResponse {
         self.resumed_from
@@ -106,14 +114,7 @@ impl s::Api for Streams {
 struct Feed;
 
 impl streams_32::server::Api for Feed {
-    type Principal = ();
-
-    async fn authenticate(
-        &self,
-        _: nx1_server_runtime::Credentials,
-    ) -> Result<(), nx1_server_runtime::AuthError> {
-        Ok(())
-    }
+    open_to_all!();
 
     async fn feed(&self, _: streams_32::server::FeedRequest) -> streams_32::server::FeedResponse {
         use streams_32::server::streams::FeedEvent;
@@ -331,14 +332,7 @@ impl FromSpec {
 }
 
 impl streams_32::server::Api for FromSpec {
-    type Principal = ();
-
-    async fn authenticate(
-        &self,
-        _: nx1_server_runtime::Credentials,
-    ) -> Result<(), nx1_server_runtime::AuthError> {
-        Ok(())
-    }
+    open_to_all!();
 
     async fn fallback(
         &self,
@@ -375,14 +369,7 @@ async fn a_mock_streams_examples_of_every_event_the_spec_names() -> Result<()> {
 struct Invalid;
 
 impl streams_32::server::Api for Invalid {
-    type Principal = ();
-
-    async fn authenticate(
-        &self,
-        _: nx1_server_runtime::Credentials,
-    ) -> Result<(), nx1_server_runtime::AuthError> {
-        Ok(())
-    }
+    open_to_all!();
 
     async fn feed(&self, _: streams_32::server::FeedRequest) -> streams_32::server::FeedResponse {
         let events = [
@@ -431,14 +418,7 @@ async fn the_router_stops_a_stream_before_an_item_the_spec_refuses() -> Result<(
 struct StreamsFromSpec(nx1_server_runtime::SchemaSet);
 
 impl s::Api for StreamsFromSpec {
-    type Principal = ();
-
-    async fn authenticate(
-        &self,
-        _: nx1_server_runtime::Credentials,
-    ) -> Result<(), nx1_server_runtime::AuthError> {
-        Ok(())
-    }
+    open_to_all!();
 
     async fn fallback_stream(
         &self,
@@ -487,14 +467,7 @@ impl Drop for DropFlag {
 struct Endless(Arc<std::sync::atomic::AtomicBool>);
 
 impl s::Api for Endless {
-    type Principal = ();
-
-    async fn authenticate(
-        &self,
-        _: nx1_server_runtime::Credentials,
-    ) -> Result<(), nx1_server_runtime::AuthError> {
-        Ok(())
-    }
+    open_to_all!();
 
     async fn run_events(&self, _: s::RunEventsRequest) -> s::RunEventsResponse {
         let flag = DropFlag(self.0.clone());

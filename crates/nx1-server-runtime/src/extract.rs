@@ -460,22 +460,24 @@ pub fn read_body(
 }
 
 /// The request's `Content-Type`, empty when absent or not text.
-fn content_type(headers: &HeaderMap) -> &str {
+pub(crate) fn content_type(headers: &HeaderMap) -> &str {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default()
 }
 
+/// A media type without its parameters (`text/event-stream; charset=utf-8` →
+/// `text/event-stream`), borrowed; compare it without regard to case.
+pub(crate) fn media_essence(media_type: &str) -> &str {
+    media_type.split(';').next().unwrap_or_default().trim()
+}
+
 /// Whether FastAPI reads a body with this request's `Content-Type` as JSON: none at all,
 /// `application/json`, or `application/*+json`, in any case. Compared in place: this
 /// runs for every request with a JSON body.
 fn is_json_content_type(headers: &HeaderMap) -> bool {
-    let essence = content_type(headers)
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim();
+    let essence = media_essence(content_type(headers));
     let prefix = "application/";
     let subtype = match essence.get(..prefix.len()) {
         Some(head) if head.eq_ignore_ascii_case(prefix) => &essence[prefix.len()..],

@@ -16,6 +16,8 @@ use futures_util::Stream;
 use http::header;
 use nx1_stream::{Encode, Separator, sse};
 
+use crate::extract::{content_type, media_essence};
+
 pub use nx1_stream::Framing;
 
 pub use nx1_stream::Event;
@@ -279,13 +281,8 @@ pub(crate) fn checked(
     let Some(stream) = operation.stream else {
         return response;
     };
-    let essence = |media: &'static str| media.split(';').next().unwrap_or_default().trim();
-    let answered = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .map(|media| media.split(';').next().unwrap_or_default().trim());
-    if !answered.is_some_and(|answered| answered.eq_ignore_ascii_case(essence(stream.media_type))) {
+    let answered = media_essence(content_type(response.headers()));
+    if !answered.eq_ignore_ascii_case(media_essence(stream.media_type)) {
         return response;
     }
     let (parts, body) = response.into_parts();

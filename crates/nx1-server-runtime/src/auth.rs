@@ -225,7 +225,8 @@ impl<'a> Iterator for Pairs<'a> {
                 if pair.is_empty() {
                     continue;
                 }
-                return Some(match memchr::memchr(b'=', pair.as_bytes()) {
+                // Names are short: a plain scan finds the `=` before memchr has set up.
+                return Some(match pair.bytes().position(|byte| byte == b'=') {
                     Some(at) => (&pair[..at], &pair[at + 1..]),
                     None => (pair, ""),
                 });

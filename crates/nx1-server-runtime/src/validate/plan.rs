@@ -252,10 +252,13 @@ impl Plan {
                 .then_some(Cow::Borrowed(text)),
             Plan::String(Format::Plain) => Some(Cow::Borrowed(text)),
             Plan::String(Format::Uuid) => {
+                if is_canonical_uuid(text.as_bytes()) {
+                    return Some(Cow::Borrowed(text));
+                }
                 let uuid = uuid::Uuid::parse_str(text).ok()?;
                 // 36 characters parse only in the hyphenated form; without capitals it is
                 // already the canonical text.
-                if text.len() == 36 && !text.bytes().any(|byte| byte.is_ascii_uppercase()) {
+                if text.len() == 36 && !parsed_uuid_has_capitals(text.as_bytes()) {
                     return Some(Cow::Borrowed(text));
                 }
                 let mut buffer = uuid::Uuid::encode_buffer();
@@ -362,6 +365,52 @@ impl Plan {
     }
 }
 
+/// Whether `text` is a UUID in its canonical form (hyphenated, lowercase), the form nearly
+/// every client sends: checked eight bytes at a time, without parsing it (the target type
+/// parses it again anyway). Anything else goes to `uuid`'s parser.
+fn is_canonical_uuid(text: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Every byte a digit or a letter a-f. With no high bit set, adding `0x80 - n` to each
+    // byte sets its high bit exactly when the byte is at least `n`, and carries nothing.
+    let hex = |word: u64| {
+        let at_least = |n: u64| word.wrapping_add((0x80 - n) * ONES) & HIGH;
+        let digit = at_least(0x30) & !at_least(0x3A);
+        let letter = at_least(0x61) & !at_least(0x67);
+        word & HIGH == 0 && digit | letter == HIGH
+    };
+    let Ok(text) = <&[u8; 36]>::try_from(text) else {
+        return false;
+    };
+    let word = |at: usize| u64::from_le_bytes(text[at..at + 8].try_into().unwrap_or([0; 8]));
+    // The hyphens (bytes 8, 13, 18, 23) checked, then replaced by a digit in their words.
+    const ZERO: u64 = b'0' as u64;
+    let hyphens_1 = 0xFF | 0xFF << 40;
+    let hyphens_2 = 0xFF << 16 | 0xFF << 56;
+    let tail = u32::from_le_bytes([text[32], text[33], text[34], text[35]]);
+    [text[8], text[13], text[18], text[23]] == [b'-'; 4]
+        && hex(word(0))
+        && hex(word(8) & !hyphens_1 | (ZERO | ZERO << 40))
+        && hex(word(16) & !hyphens_2 | (ZERO << 16 | ZERO << 56))
+        && hex(word(24))
+        // The last four bytes, the word's other four made digits.
+        && hex(u64::from(tail) | 0x3030_3030 << 32)
+}
+
+/// Whether `text`, which `uuid` parsed, holds a capital. Every byte of it is then a digit,
+/// a hyphen or a letter `a`-`f`/`A`-`F`, and among those only the capitals have bit 6 set
+/// and bit 5 clear: eight bytes are checked at once (a loop over the 36 bytes cost more than
+/// parsing them, for every UUID in every request).
+fn parsed_uuid_has_capitals(text: &[u8]) -> bool {
+    const BIT6: u64 = 0x4040_4040_4040_4040;
+    let capitals = |word: u64| word & !(word << 1) & BIT6 != 0;
+    let mut chunks = text.chunks_exact(8);
+    let found = chunks
+        .by_ref()
+        .any(|chunk| capitals(u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]))));
+    found || chunks.remainder().iter().any(u8::is_ascii_uppercase)
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use serde_json::{Value, json};
@@ -398,6 +447,60 @@ pub(crate) mod tests {
                 "properties": {"next": {"anyOf": [{"$ref": "#/components/schemas/Node"}, {"type": "null"}]}}
             }
         }}}))
+    }
+
+    #[test]
+    fn the_canonical_uuid_check_agrees_with_uuids_parser_on_every_byte_anywhere() {
+        let canonical = |text: &[u8]| {
+            std::str::from_utf8(text)
+                .ok()
+                .and_then(|text| uuid::Uuid::parse_str(text).ok().map(|uuid| (text, uuid)))
+                .is_some_and(|(text, uuid)| uuid.hyphenated().to_string() == text)
+        };
+        for base in [
+            "6f1c1c8e-8f44-4b4e-9a53-3b1f4f0c2a10",
+            "00000000-0000-0000-0000-000000000000",
+            "ffffffff-ffff-ffff-ffff-ffffffffffff",
+            "09af09af-09af-09af-09af-09af09af09af",
+        ] {
+            assert!(super::is_canonical_uuid(base.as_bytes()), "{base}");
+            for at in 0..base.len() {
+                for byte in 0..=u8::MAX {
+                    let mut text = base.as_bytes().to_vec();
+                    text[at] = byte;
+                    assert_eq!(
+                        super::is_canonical_uuid(&text),
+                        canonical(&text),
+                        "{base} with byte {byte:#04x} at {at}"
+                    );
+                }
+            }
+        }
+        for text in [
+            "",
+            "6f1c1c8e8f444b4e9a533b1f4f0c2a10",
+            "{6f1c1c8e-8f44-4b4e-9a53-3b1f4f0c2a10}",
+        ] {
+            assert!(!super::is_canonical_uuid(text.as_bytes()), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_capital_anywhere_in_a_uuid_is_seen() {
+        let lower = "abcdefab-cdef-4bcd-aefa-bcdefabcdefa";
+        assert!(uuid::Uuid::parse_str(lower).is_ok());
+        assert!(!super::parsed_uuid_has_capitals(lower.as_bytes()));
+        assert!(!super::parsed_uuid_has_capitals(
+            b"01234567-8901-2345-6789-012345678901"
+        ));
+        for at in (0..lower.len()).filter(|&at| lower.as_bytes()[at].is_ascii_lowercase()) {
+            let mut text = lower.as_bytes().to_vec();
+            text[at] = text[at].to_ascii_uppercase();
+            assert!(
+                super::parsed_uuid_has_capitals(&text),
+                "capital at {at} missed"
+            );
+        }
     }
 
     pub(crate) fn schemas() -> Vec<Value> {

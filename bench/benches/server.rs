@@ -119,8 +119,13 @@ fn main() {
                 panic!("NX1_BENCH_PROFILE={other}: expected generated, hand-written or layered")
             }
         };
+        // `NX1_BENCH_REQUESTS` changes the count (a memory trace wants a few requests).
+        let requests = std::env::var("NX1_BENCH_REQUESTS")
+            .ok()
+            .and_then(|count| count.parse().ok())
+            .unwrap_or(10_000);
         for (_, make, expected) in &chosen {
-            for _ in 0..10_000 {
+            for _ in 0..requests {
                 call(router, make(), *expected);
             }
         }

@@ -5,13 +5,15 @@
 use std::future::Future;
 use std::io;
 
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
 use crate::serve::ServerConfig;
+
+mod timer;
 
 /// Serves `router` until SIGTERM or Ctrl-C, then drains (see [`serve_with_shutdown`]).
 pub async fn serve(
@@ -33,7 +35,6 @@ pub async fn serve_with_shutdown(
     let mut builder = Builder::new(TokioExecutor::new());
     builder
         .http1()
-        .timer(TokioTimer::new())
         .header_read_timeout(config.header_read_timeout);
     let graceful = GracefulShutdown::new();
     tokio::pin!(signal);
@@ -50,7 +51,8 @@ pub async fn serve_with_shutdown(
                     }
                 };
                 let service = TowerToHyperService::new(router.clone());
-                let builder = builder.clone();
+                let mut builder = builder.clone();
+                builder.http1().timer(timer::ConnectionTimer::default());
                 let watcher = graceful.watcher();
                 tokio::spawn(async move {
                     let connection =

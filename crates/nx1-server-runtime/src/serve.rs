@@ -87,47 +87,41 @@ impl Gate {
         &self.config
     }
 
-    /// A place among the requests in flight, or `None` when they are as many as allowed.
-    fn admit(&self) -> Option<Permit<'_>> {
+    /// Takes a place among the requests in flight; `false` when they are as many as
+    /// allowed. A place taken is given back with [`Gate::release`].
+    fn admit(&self) -> bool {
         let before = self.in_flight.fetch_add(1, Ordering::Acquire);
-        let permit = Permit(&self.in_flight);
-        (before < self.config.max_concurrent.max(1)).then_some(permit)
+        if before < self.config.max_concurrent.max(1) {
+            true
+        } else {
+            self.release();
+            false
+        }
     }
-}
 
-/// One request in flight; dropping it makes room for another.
-#[derive(Debug)]
-struct Permit<'a>(&'a AtomicUsize);
-
-impl Drop for Permit<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Release);
+    fn release(&self) {
+        self.in_flight.fetch_sub(1, Ordering::Release);
     }
 }
 
 /// The front door of every request: its id (`x-request-id`, taken from the request when it
 /// is a plausible id, else a new UUID, and echoed in the response), its `tracing` span
 /// (method, route template and operation once routed, status, latency), the URI and
-/// header limits, the concurrency limit and the request timeout. `inner` routes and
-/// answers; every refusal goes through `reject`.
+/// header limits, the concurrency limit and the request timeout. The answer is routed and
+/// made by [`App::answer`]; every refusal goes through the implementation's `reject`.
 ///
 /// Not an `async fn`: the checks run now, and the future returned is one struct holding
-/// `inner`'s future once. An `async` body (or a stack of combinators) kept copies of the
-/// request and of each future it wrapped, and every request allocates that state.
+/// the answer's future once. It owns the app (the answer's future holds a second handle),
+/// so that the service boxes it as it is made: built inside an `async` block that held
+/// the app, the door was made on the stack and moved three times (550 bytes each) into
+/// the block's state.
 ///
 /// The request stays boxed until routing takes it apart: passed by value, its 240 bytes
 /// were copied at every call on the way.
-pub fn front_door<'a, Inner, Answer, Reject>(
-    gate: &'a Gate,
+fn front_door<S: Service>(
+    app: Arc<App<S>>,
     request: Box<axum::extract::Request>,
-    reject: Reject,
-    inner: Inner,
-) -> FrontDoor<'a, Answer, Reject>
-where
-    Reject: Fn(Rejection) -> Response + 'a,
-    Inner: FnOnce(Box<axum::extract::Request>, Traced) -> Answer,
-    Answer: Future<Output = Response> + 'a,
-{
+) -> FrontDoor<S, impl Future<Output = Response> + Send + use<S>> {
     // The id a request brings is kept as its header value (no copy); one is made only
     // when it brings none that is plausible.
     let request_id = request
@@ -156,18 +150,7 @@ where
     };
     // Without a subscriber that wants the span, its fields and the clock are skipped.
     let started = (!span.is_disabled()).then(Instant::now);
-    let config = &gate.config;
-    let mut door = FrontDoor {
-        answer: None,
-        deadline: None,
-        refused: None,
-        permit: None,
-        reject,
-        timeout: config.request_timeout,
-        span,
-        started,
-        request_id: Some(request_id),
-    };
+    let config = &app.gate.config;
     let uri_len = request
         .uri()
         .path_and_query()
@@ -185,34 +168,48 @@ where
         Some(Rejection::HeadersTooLarge {
             limit: config.max_header_bytes,
         })
+    } else if !app.gate.admit() {
+        Some(Rejection::Overloaded {
+            retry_after: config.retry_after,
+        })
     } else {
-        match gate.admit() {
-            Some(permit) => {
-                door.permit = Some(permit);
-                None
-            }
-            None => Some(Rejection::Overloaded {
-                retry_after: config.retry_after,
-            }),
-        }
+        None
     };
-    match refusal {
+    let timeout = config.request_timeout;
+    let (answer, refused) = match refusal {
         Some(rejection) => {
-            door.refused = Some(Box::new(door.in_span(|| (door.reject)(rejection))));
+            let refuse = || Box::new(app.service.reject(None, rejection));
+            let refused = match started {
+                Some(_) => span.in_scope(refuse),
+                None => refuse(),
+            };
+            (None, Some(refused))
         }
         None => {
-            let traced = Traced(door.started.is_some());
-            let answer = door.in_span(|| inner(request, traced));
-            door.answer = Some(answer);
+            // Nothing runs until it is polled, inside the span.
+            let traced = Traced(started.is_some());
+            let owner = app.clone();
+            let answer = async move { owner.answer(request, traced).await };
+            (Some(answer), None)
         }
+    };
+    FrontDoor {
+        answer,
+        deadline: None,
+        admitted: refused.is_none(),
+        refused,
+        app,
+        timeout,
+        span,
+        started,
+        request_id: Some(request_id),
     }
-    door
 }
 
 pin_project_lite::pin_project! {
     /// The future [`front_door`] returns: the answer under the request timeout, inside
     /// the request's span, with the request id echoed.
-    pub struct FrontDoor<'a, Answer, Reject> {
+    pub struct FrontDoor<S: Service, Answer> {
         #[pin]
         answer: Option<Answer>,
         // Armed the first time the answer waits: most never do.
@@ -220,36 +217,35 @@ pin_project_lite::pin_project! {
         // Boxed: a refusal at the door is rare, and inline it made every request's
         // future a response larger.
         refused: Option<Box<Response>>,
-        permit: Option<Permit<'a>>,
-        reject: Reject,
+        // Whether this request holds a place among those in flight (given back once).
+        admitted: bool,
+        app: Arc<App<S>>,
         timeout: Duration,
         span: tracing::Span,
         started: Option<Instant>,
         request_id: Option<HeaderValue>,
     }
-}
 
-impl<Answer, Reject> FrontDoor<'_, Answer, Reject> {
-    /// Runs `work` inside the span when a subscriber wants it.
-    fn in_span<T>(&self, work: impl FnOnce() -> T) -> T {
-        match self.started {
-            Some(_) => self.span.in_scope(work),
-            None => work(),
+    impl<S: Service, Answer> PinnedDrop for FrontDoor<S, Answer> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if std::mem::take(this.admitted) {
+                this.app.gate.release();
+            }
         }
     }
 }
 
-impl<Answer, Reject> Future for FrontDoor<'_, Answer, Reject>
+impl<S: Service, Answer> Future for FrontDoor<S, Answer>
 where
     Answer: Future<Output = Response>,
-    Reject: Fn(Rejection) -> Response,
 {
-    type Output = Response;
+    type Output = Result<Response, std::convert::Infallible>;
 
     fn poll(
         self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Response> {
+    ) -> std::task::Poll<Self::Output> {
         let mut this = self.project();
         let response = match this.answer.as_mut().as_pin_mut() {
             Some(answer) => {
@@ -266,9 +262,12 @@ where
                         }
                         // The handler's future is dropped now, not when the door is.
                         this.answer.set(None);
-                        (this.reject)(Rejection::Timeout {
-                            seconds: timeout.as_secs(),
-                        })
+                        this.app.service.reject(
+                            None,
+                            Rejection::Timeout {
+                                seconds: timeout.as_secs(),
+                            },
+                        )
                     }
                 };
                 drop(entered);
@@ -280,12 +279,14 @@ where
                 .take()
                 .map_or_else(|| StatusCode::INTERNAL_SERVER_ERROR.into_response(), |r| *r),
         };
-        this.permit.take();
+        if std::mem::take(this.admitted) {
+            this.app.gate.release();
+        }
         let request_id = this
             .request_id
             .take()
             .unwrap_or_else(|| HeaderValue::from_static("-"));
-        std::task::Poll::Ready(finish(response, this.span, *this.started, request_id))
+        std::task::Poll::Ready(Ok(finish(response, this.span, *this.started, request_id)))
     }
 }
 
@@ -643,11 +644,9 @@ impl<S: Service> tower_service::Service<axum::extract::Request> for Served<S> {
     }
 
     fn call(&mut self, request: axum::extract::Request) -> Self::Future {
-        let app = self.0.clone();
         // Boxed, the request is a pointer in this future rather than 240 bytes beside
-        // the dispatch state.
-        let request = Box::new(request);
-        Box::pin(async move { Ok(app.dispatch(request).await) })
+        // the answer's state.
+        Box::pin(front_door(self.0.clone(), Box::new(request)))
     }
 }
 
@@ -714,16 +713,6 @@ impl<S: Service> App<S> {
     /// panic guard.
     pub fn into_router(self) -> axum::Router {
         axum::Router::new().fallback_service(Served(Arc::new(self)))
-    }
-
-    fn dispatch(
-        &self,
-        request: Box<axum::extract::Request>,
-    ) -> impl Future<Output = Response> + '_ {
-        let reject = |rejection| self.service.reject(None, rejection);
-        front_door(&self.gate, request, reject, |request, traced| {
-            self.answer(request, traced)
-        })
     }
 
     /// Routes `request`, reads its body and runs its operation. This future holds the

@@ -104,6 +104,24 @@ async fn over_the_concurrency_limit_answers_503_with_retry_after() {
 }
 
 #[tokio::test]
+async fn a_request_dropped_in_flight_gives_its_place_back() {
+    let config = ServerConfig {
+        max_concurrent: 1,
+        ..Default::default()
+    };
+    let router = router(Duration::from_millis(400), config);
+    // The client goes away while the handler still works: its future is dropped.
+    let gone = tokio::time::timeout(
+        Duration::from_millis(100),
+        router.clone().oneshot(status_request()),
+    )
+    .await;
+    assert!(gone.is_err(), "the slow handler answered within 100 ms");
+    let next = router.oneshot(status_request()).await.unwrap();
+    assert_eq!(next.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn a_handler_past_its_deadline_answers_504() {
     let config = ServerConfig {
         request_timeout: Duration::from_millis(100),

@@ -94,8 +94,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--serve", required=True, help="the nx1-bench-serve binary")
     parser.add_argument("--python", required=True, help="the virtualenv's python, for uvicorn")
-    parser.add_argument("--seconds", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
     args.serve, args.python = os.path.abspath(args.serve), os.path.abspath(args.python)
@@ -123,16 +123,25 @@ def main():
                 for _, base in servers.values():
                     check(base, method, path, psk, body, expected)
                 runs = {"generated": [], "hand-written": [], "layers": []}
-                for _ in range(args.rounds):
-                    for side in runs:
+                for round_ in range(args.rounds):
+                    # Every other round in reverse, so that neither side always runs first.
+                    sides = list(runs) if round_ % 2 == 0 else list(reversed(runs))
+                    for side in sides:
                         runs[side].append(wrk(servers[side][1], script, args.seconds,
                                               args.connections))
                 fastapi = wrk(servers["fastapi"][1], script, args.seconds, args.connections)
                 median = {side: tuple(statistics.median(run[i] for run in results)
                                       for i in range(3))
                           for side, results in runs.items()}
+                # A ratio per round, of runs seconds apart, then their median: the machine's
+                # speed drifts over a run, and a ratio of medians taken minutes apart
+                # carries that drift.
+                ratio = {side: statistics.median(
+                    mine[0] / theirs[0]
+                    for mine, theirs in zip(runs["generated"], runs[side]))
+                    for side in ("hand-written", "layers")}
                 rows.append((name, median["generated"], median["hand-written"], median["layers"],
-                             fastapi))
+                             fastapi, ratio))
                 print(f"load: {name} done", file=sys.stderr)
     finally:
         for process in processes:
@@ -140,19 +149,21 @@ def main():
         for process in processes:
             process.wait()
     print(f"wrk -t1 -c{args.connections} -d{args.seconds}s --latency; {args.rounds} rounds "
-          "alternating the three Rust servers, medians; FastAPI one run.\n")
+          "alternating the three Rust servers (every other round reversed); req/s and "
+          "latencies are medians, ratios the median of each round's ratio; FastAPI one "
+          "run.\n")
     print("| scenario | generated req/s | hand-written req/s | ratio | hand-written + layers "
           "req/s | ratio | FastAPI req/s | generated ÷ FastAPI |")
     print("|---|---|---|---|---|---|---|---|")
-    for name, generated, baseline, layers, fastapi in rows:
+    for name, generated, baseline, layers, fastapi, ratio in rows:
         print(f"| {name} | {generated[0]:,.0f} | {baseline[0]:,.0f} | "
-              f"{generated[0] / baseline[0]:.2f}× | {layers[0]:,.0f} | "
-              f"{generated[0] / layers[0]:.2f}× | {fastapi[0]:,.0f} | "
+              f"{ratio['hand-written']:.2f}× | {layers[0]:,.0f} | "
+              f"{ratio['layers']:.2f}× | {fastapi[0]:,.0f} | "
               f"{generated[0] / fastapi[0]:.1f}× |")
     print("\n| scenario | generated p50 / p99 | hand-written p50 / p99 | "
           "hand-written + layers p50 / p99 | FastAPI p50 / p99 |")
     print("|---|---|---|---|---|")
-    for name, generated, baseline, layers, fastapi in rows:
+    for name, generated, baseline, layers, fastapi, _ in rows:
         cells = " | ".join(f"{side[1]:.2f} / {side[2]:.2f} ms"
                            for side in (generated, baseline, layers, fastapi))
         print(f"| {name} | {cells} |")

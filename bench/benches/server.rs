@@ -140,7 +140,7 @@ fn main() {
         for (name, make, expected) in &chosen {
             let comparison = compare(
                 name,
-                9,
+                21,
                 2_000,
                 || call(&generated, make(), *expected),
                 || call(against, make(), *expected),

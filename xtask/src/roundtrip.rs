@@ -249,22 +249,24 @@ fn validators(original: &Value, targets: &[Target]) -> Result<Vec<jsonschema::Va
         .collect()
 }
 
-/// A JSON pointer as a URI fragment: what a pointer may hold but a fragment may not is
-/// percent-encoded.
+/// What a JSON pointer may hold but a URI fragment may not (RFC 3986 §3.5), beside
+/// controls and non-ASCII, which `utf8_percent_encode` always encodes.
+const NOT_IN_FRAGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// A JSON pointer as a URI fragment.
 fn fragment(pointer: &str) -> String {
-    pointer
-        .chars()
-        .map(|c| match c {
-            '{' | '}' | ' ' | '%' | '"' | '<' | '>' | '\\' | '^' | '`' | '|' => {
-                let mut buffer = [0u8; 4];
-                c.encode_utf8(&mut buffer)
-                    .bytes()
-                    .map(|byte| format!("%{byte:02X}"))
-                    .collect()
-            }
-            other => other.to_string(),
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(pointer, NOT_IN_FRAGMENT).to_string()
 }
 
 /// 3.1 documents that keep 3.0's boolean `exclusiveMinimum`/`exclusiveMaximum` fail the
@@ -316,6 +318,37 @@ fn shorten(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Component names hold what a URI fragment may not (spaces, braces, non-ASCII):
+    /// each validator still finds its schema.
+    #[test]
+    fn a_component_named_with_any_characters_is_validated() {
+        let names = ["Pet {v2}", "Café|Ünit", "50%^`<x>\\\""];
+        let schemas: serde_json::Map<String, Value> = names
+            .iter()
+            .map(|name| {
+                (
+                    (*name).to_owned(),
+                    json!({"type": "object", "required": ["n"]}),
+                )
+            })
+            .collect();
+        let original = json!({"components": {"schemas": schemas}});
+        let targets: Vec<Target> = names
+            .iter()
+            .map(|name| Target {
+                rust: "Any".to_owned(),
+                pointer: format!(
+                    "/components/schemas/{}",
+                    name.replace('~', "~0").replace('/', "~1")
+                ),
+            })
+            .collect();
+        for (validator, name) in validators(&original, &targets).unwrap().iter().zip(names) {
+            assert!(validator.is_valid(&json!({"n": 1})), "{name}");
+            assert!(!validator.is_valid(&json!({})), "{name}");
+        }
+    }
 
     /// The checker must catch a type that loses data and one that refuses valid data: a
     /// stand-in harness answers `{}` for the first instance (a required field lost) and an

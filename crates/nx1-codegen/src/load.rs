@@ -56,11 +56,19 @@ pub fn spec_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 pub struct Document {
     /// How errors name this document: usually its path.
     pub origin: String,
-    pub version: Version,
     pub value: Value,
     /// The text it was parsed from (empty when built in memory): what errors and notes
     /// find their line in.
     pub text: String,
+}
+
+impl Document {
+    /// The version the document declares, read from it rather than kept beside it: a copy
+    /// could disagree with the tree (drift built documents by hand, as 3.1, and lost every
+    /// 3.2 `query` operation). `None` only for a tree not loaded through [`load_str`].
+    pub fn version(&self) -> Option<Version> {
+        Version::of(&self.value)
+    }
 }
 
 /// Reads and parses the file at `path`.
@@ -93,10 +101,9 @@ pub fn load_str(origin: &str, text: &str, is_json: bool) -> Result<Document, Spe
     } else {
         parse_yaml(origin, text)?
     };
-    let version = check_version(origin, &value)?;
+    check_version(origin, &value)?;
     Ok(Document {
         origin: origin.to_owned(),
-        version,
         value,
         text: text.to_owned(),
     })
@@ -145,7 +152,8 @@ fn strip_position(message: &str) -> &str {
         .map_or(message, |at| &message[..at])
 }
 
-fn check_version(origin: &str, value: &Value) -> Result<Version, SpecError> {
+/// That `value` is an OpenAPI 3.0, 3.1 or 3.2 document; the error says what it is instead.
+fn check_version(origin: &str, value: &Value) -> Result<(), SpecError> {
     let Some(root) = value.as_object() else {
         return Err(SpecError::at_pointer(
             origin,
@@ -160,8 +168,8 @@ fn check_version(origin: &str, value: &Value) -> Result<Version, SpecError> {
             "Swagger 2.0 documents are not supported; convert the spec to OpenAPI 3 first",
         ));
     }
-    if let Some(version) = Version::of(value) {
-        return Ok(version);
+    if Version::of(value).is_some() {
+        return Ok(());
     }
     match root.get("openapi") {
         Some(Value::String(version)) => Err(SpecError::at_pointer(

@@ -60,7 +60,7 @@ pub fn normalize(doc: &mut Document) -> Result<Vec<Note>, SpecError> {
         origin: &doc.origin,
         notes: Vec::new(),
         for_rust: true,
-        v32: crate::load::Version::of(&doc.value) == Some(crate::load::Version::V32),
+        v32: doc.version() == Some(crate::load::Version::V32),
     };
     normalizer.document(&mut doc.value)?;
     Ok(normalizer.notes)
@@ -74,7 +74,7 @@ pub fn normalize_meaning(doc: &mut Document) -> Result<Vec<Note>, SpecError> {
         origin: &doc.origin,
         notes: Vec::new(),
         for_rust: false,
-        v32: crate::load::Version::of(&doc.value) == Some(crate::load::Version::V32),
+        v32: doc.version() == Some(crate::load::Version::V32),
     };
     normalizer.document(&mut doc.value)?;
     Ok(normalizer.notes)
@@ -85,8 +85,7 @@ struct Normalizer<'a> {
     notes: Vec<Note>,
     /// Also take the lossy steps generated Rust needs.
     for_rust: bool,
-    /// An OpenAPI 3.2 document: `query` is an operation. Read from the document itself, not
-    /// from `Document::version`, which a caller building a `Document` by hand can get wrong.
+    /// An OpenAPI 3.2 document: `query` is an operation.
     v32: bool,
 }
 

@@ -209,7 +209,7 @@ fn front_door<S: Service>(
 pin_project_lite::pin_project! {
     /// The future [`front_door`] returns: the answer under the request timeout, inside
     /// the request's span, with the request id echoed.
-    pub struct FrontDoor<S: Service, Answer> {
+    pub(crate) struct FrontDoor<S: Service, Answer> {
         #[pin]
         answer: Option<Answer>,
         // Armed the first time the answer waits: most never do.

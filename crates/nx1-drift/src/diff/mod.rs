@@ -127,7 +127,6 @@ impl Side {
     fn new(origin: &str, value: &Value) -> Result<Self, DriftError> {
         let mut document = nx1_codegen::Document {
             origin: origin.to_owned(),
-            version: nx1_codegen::Version::of(value).unwrap_or(nx1_codegen::Version::V31),
             value: value.clone(),
             text: String::new(),
         };
